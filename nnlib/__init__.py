@@ -1,0 +1,29 @@
+"""nnlib: the small NumPy library behind the neural-network course.
+
+One module per concept, in the order the lessons meet them:
+
+- ``activations``: step, sigmoid, tanh, ReLU, softmax and their derivatives
+- ``costs``: mean squared error, cross-entropy, L2 penalty
+- ``network``: units, layers, forward propagation, cost, backprop
+- ``gradcheck``: central differences and the relative difference
+- ``optimize``: gradient descent, scipy's optimizers, training
+- ``metrics``: accuracy, confusion matrix, precision, recall, F1
+- ``data``: the real 20x20 digits, XOR, house prices, one-hot, splits
+- ``plot`` and ``widgets``: pictures and sliders (import them explicitly;
+  they need matplotlib and ipywidgets)
+
+``import nnlib`` needs only NumPy.
+"""
+from .activations import (ACTIVATIONS, identity, relu, relu_prime, sigmoid,
+                          sigmoid_prime, softmax, step, tanh, tanh_prime)
+from .costs import COSTS, cross_entropy, l2_penalty, mse
+from .data import load_digits, load_houses, load_xor, one_hot, train_test_split
+from .gradcheck import (THRESHOLD, check_gradients, numerical_derivative,
+                        numerical_gradient, relative_difference)
+from .metrics import accuracy, confusion_matrix, precision_recall_f1
+from .network import (backprop, collapse_linear, count_parameters, forward,
+                      layer_forward, nn_cost, output_weight_gradient, predict,
+                      random_init, unit_output, weighted_sum, xor_params)
+from .optimize import fit_linear, gradient_descent, minimize, train
+
+__version__ = "0.1.0"
