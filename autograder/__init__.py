@@ -1,0 +1,1 @@
+"""The instructor's commands, on top of nbgrader: ``python -m autograder --help``."""
