@@ -176,23 +176,24 @@ def _is_numeric_sequence(value):
 
 
 def close(f, args, expected, hint=None, rtol=RTOL, atol=ATOL, forbid=(), kwargs=None):
-    """Check that ``f(*args)`` is close to ``expected``; return what f returned.
+    """Check that ``f(*args)`` is close to ``expected``.
 
     ``expected`` may be a number, an array, or nested lists/tuples of them
     (for example ``params``: a list of ``(W, b)`` pairs). ``forbid`` lists
     nnlib functions that must not be called. On a mismatch the message
     names the call, the element and both values, then the ``hint``.
+    Returns None on purpose: a test cell that ends with a check must not
+    display a value, which nbgrader would read as partial credit.
     """
     result = call(f, *args, forbid_=forbid, **(kwargs or {}))
     message = _compare(result, expected, _describe_call(f, args, kwargs or {}), rtol, atol)
     if message:
         raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
-    return result
 
 
 def equal(f, args, expected, hint=None, forbid=(), kwargs=None):
     """Like ``close`` but exact: for integers, labels and counts."""
-    return close(f, args, expected, hint=hint, rtol=0.0, atol=0.0, forbid=forbid, kwargs=kwargs)
+    close(f, args, expected, hint=hint, rtol=0.0, atol=0.0, forbid=forbid, kwargs=kwargs)
 
 
 def that(condition, message):

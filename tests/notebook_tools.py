@@ -1,0 +1,73 @@
+"""Helpers for the notebook tests: find, execute and inspect lesson notebooks."""
+import copy
+import re
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+LESSONS = ROOT / "lessons"
+SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION.*?### END SOLUTION[ \t]*\n?",
+                            re.DOTALL | re.MULTILINE)
+
+
+def lesson_names():
+    return sorted(p.parent.name for p in SOLUTIONS.glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb")
+                  if p.stem == p.parent.name)
+
+
+def source_path(lesson):
+    return SOLUTIONS / lesson / f"{lesson}.ipynb"
+
+
+def student_path(lesson):
+    return LESSONS / lesson / f"{lesson}.ipynb"
+
+
+def read(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_graded(cell):
+    return bool(nbgrader_meta(cell).get("grade"))
+
+
+def is_solution(cell):
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def execute(nb, folder, timeout=120):
+    """Run a copy of nb with its working folder set to folder; return the executed copy.
+
+    Errors do not stop the run: each cell's outputs record what happened.
+    """
+    nb = copy.deepcopy(nb)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    return nb
+
+
+def errors(cell):
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def stderr(cell):
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stderr")
+
+
+def solved(student_nb, source_nb):
+    """The student notebook with every exercise filled in from the source notebook."""
+    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in source_nb.cells if is_solution(c)}
+    nb = copy.deepcopy(student_nb)
+    for cell in nb.cells:
+        if is_solution(cell):
+            cell.source = answers[nbgrader_meta(cell)["grade_id"]]
+    return nb

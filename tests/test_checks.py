@@ -1,0 +1,80 @@
+"""nnlib.checks: the messages students see when a graded test fails."""
+import numpy as np
+import pytest
+
+import nnlib
+from nnlib import checks
+from nnlib.checks import CheckFailed
+
+x, w = np.array([1.0, 0.4, 2.0]), np.array([-1.0, 0.2, 1.0])
+
+
+def test_correct_answers_in_any_form_pass():
+    checks.close(lambda z: [0.5, 0.5], (None,), np.array([0.5, 0.5]))
+    checks.close(lambda z: np.float32(0.5), (None,), 0.5)
+    checks.close(lambda z: (np.ones((2, 2)), np.zeros(2)), (None,), [np.ones((2, 2)), [0.0, 0.0]])
+    checks.equal(lambda s: 10285, ([400, 25, 10],), 10285)
+    assert checks.close(lambda z: 1.0, (None,), 1.0) is None  # nothing for nbgrader to display
+
+
+def test_unwritten_function_is_named_even_when_called_indirectly():
+    def weighted_sum(x, w, b):
+        raise NotImplementedError()
+
+    def unit_output(x, w, b, g):
+        return g(weighted_sum(x, w, b))
+
+    with pytest.raises(CheckFailed, match=r"^weighted_sum is not written yet \(unit_output calls it\)"):
+        checks.close(unit_output, (x, w, 0.0, np.tanh), 0.0)
+
+
+def test_wrong_value_names_call_element_and_hint():
+    with pytest.raises(CheckFailed) as failure:
+        checks.close(lambda z: 1 / (1 + np.exp(z)), (np.array([-2.0, 0.0, 2.0]),),
+                     nnlib.sigmoid(np.array([-2.0, 0.0, 2.0])), hint="exp(-z), not exp(z)")
+    message = str(failure.value)
+    assert "2 of 3 elements differ; at [0] expected 0.119202922" in message
+    assert message.endswith("Hint: exp(-z), not exp(z)")
+
+
+def test_transposed_result_is_pointed_out():
+    with pytest.raises(CheckFailed, match="expected shape \\(2, 3\\), got shape \\(3, 2\\).*transpose"):
+        checks.close(lambda A: A.T, (np.ones((2, 3)),), np.ones((2, 3)))
+
+
+def test_nested_mismatch_names_the_item():
+    expected = [(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))]
+    got = [(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.ones(1))]
+    with pytest.raises(CheckFailed, match=r"\)\[1\]\[1\]: 1 of 1 elements differ; at \[0\] expected 0, got 1"):
+        checks.close(lambda p: got, (None,), expected)
+
+
+def test_exceptions_none_and_in_place_changes_are_reported():
+    with pytest.raises(CheckFailed, match="raised ZeroDivisionError"):
+        checks.close(lambda z: 1 / 0, (1.0,), 1.0)
+    with pytest.raises(CheckFailed, match="returned None: did you forget `return`"):
+        checks.close(lambda z: None, (1.0,), 1.0)
+
+    def doubles_in_place(z):
+        z *= 2
+        return z
+    original = np.ones(3)
+    with pytest.raises(CheckFailed, match="changed its input array in place"):
+        checks.close(doubles_in_place, (original,), 2 * np.ones(3))
+    np.testing.assert_array_equal(original, np.ones(3))
+
+
+def test_forbid_catches_a_call_to_nnlib_under_any_name():
+    from nnlib.network import weighted_sum as renamed
+
+    def weighted_sum(x, w, b):
+        return renamed(x, w, b)
+
+    with pytest.raises(CheckFailed, match="calls nnlib's weighted_sum"):
+        checks.close(weighted_sum, (x, w, 0.0), 1.08, forbid=(nnlib.weighted_sum,))
+    assert nnlib.weighted_sum(x, w, 0.0) == pytest.approx(1.08)  # restored afterwards
+
+
+def test_should_be_about_prints_both_values(capsys):
+    checks.should_be_about("sigmoid(1.08)", 0.74654, 0.7465)
+    assert capsys.readouterr().out == "sigmoid(1.08) = 0.7465   (should be about 0.7465)\n"

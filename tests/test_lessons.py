@@ -1,0 +1,94 @@
+"""Every lesson: the solution runs clean, the student version fails cleanly, nothing drifts."""
+import json
+
+import pytest
+
+from notebook_tools import (LESSONS, ROOT, errors, execute, is_graded, is_solution, lesson_names,
+                            nbgrader_meta, read, source_path, stderr, student_path)
+
+LESSON_NAMES = lesson_names()
+
+
+def describe(cell):
+    return nbgrader_meta(cell).get("grade_id") or cell.source.splitlines()[0][:60]
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
+def test_solution_notebook_runs_without_errors_or_stderr(lesson):
+    nb = execute(read(source_path(lesson)), source_path(lesson).parent)
+    problems = [f"{describe(c)}: {e['ename']}: {e['evalue']}" for c in nb.cells for e in errors(c)]
+    problems += [f"{describe(c)} wrote to stderr: {stderr(c)[:300]}" for c in nb.cells if stderr(c)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
+def test_student_notebook_runs_to_the_end_and_every_test_fails_readably(lesson):
+    nb = execute(read(student_path(lesson)), student_path(lesson).parent)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code_cells), "the kernel did not run every cell"
+    for cell in code_cells:
+        assert not stderr(cell), f"{describe(cell)} wrote to stderr: {stderr(cell)[:300]}"
+        if is_graded(cell):
+            assert errors(cell), f"test cell {describe(cell)} passes with the exercises unsolved"
+            error = errors(cell)[0]
+            assert error["ename"] == "CheckFailed", \
+                f"test cell {describe(cell)} crashed with {error['ename']}: {error['evalue']}"
+            assert "is not written yet" in error["evalue"], error["evalue"]
+        else:
+            assert not errors(cell), \
+                f"cell {describe(cell)} fails in the student version: {errors(cell)[0]['evalue']}"
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
+def test_notebooks_are_committed_without_outputs(lesson):
+    for path in (source_path(lesson), student_path(lesson)):
+        for cell in read(path).cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, \
+                    f"{path.relative_to(ROOT)}: {describe(cell)} has outputs"
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
+def test_source_notebook_has_exercises_and_locked_tests_with_points(lesson):
+    cells = read(source_path(lesson)).cells
+    solutions = [c for c in cells if is_solution(c)]
+    tests = [c for c in cells if is_graded(c)]
+    assert solutions and tests
+    for cell in tests:
+        meta = nbgrader_meta(cell)
+        assert meta.get("locked") and meta.get("points", 0) > 0, describe(cell)
+    ids = [nbgrader_meta(c)["grade_id"] for c in cells if nbgrader_meta(c)]
+    assert len(ids) == len(set(ids)), "grade_ids must be unique"
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
+def test_student_notebook_holds_no_solution_or_hidden_test(lesson):
+    source = {nbgrader_meta(c).get("grade_id"): c for c in read(source_path(lesson)).cells}
+    text = student_path(lesson).read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text, f"lessons/{lesson} contains '{marker}'"
+    for cell in read(student_path(lesson)).cells:
+        if is_solution(cell) and cell.cell_type == "code":
+            assert "raise NotImplementedError()" in cell.source, describe(cell)
+            answer = source[nbgrader_meta(cell)["grade_id"]].source
+            body = answer.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+            leaked = [line for line in body.splitlines()
+                      if line.strip() and len(line.strip()) > 12 and line in cell.source]
+            assert not leaked, f"{describe(cell)} shows solution lines: {leaked}"
+
+
+def test_lessons_are_what_release_generates(tmp_path):
+    from autograder.release import release
+
+    release(release_dir=tmp_path, quiet=True)
+    generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(LESSONS) for p in LESSONS.rglob("*")
+                       if p.is_file() and ".ipynb_checkpoints" not in p.parts)
+    assert committed == generated, "lessons/ has other files than release generates"
+    for relative in generated:
+        if relative.suffix == ".ipynb":
+            assert json.loads((LESSONS / relative).read_text()) == \
+                json.loads((tmp_path / relative).read_text()), \
+                f"lessons/{relative} differs from solutions/: run `python -m autograder release`"
+        else:
+            assert (LESSONS / relative).read_bytes() == (tmp_path / relative).read_bytes()
