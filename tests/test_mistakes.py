@@ -1,0 +1,33 @@
+"""Graders that are never wrong: every catalogued mistake fails with a message
+naming it, every correct variant passes (see tests/mistakes/)."""
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from mistakes.runner import LessonSession
+
+CATALOGUES = sorted(p.stem for p in (Path(__file__).parent / "mistakes").glob("lesson_*.py"))
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES)
+def test_mistakes_fail_and_correct_variants_pass(catalogue):
+    module = importlib.import_module(f"mistakes.{catalogue}")
+    problems = []
+    with LessonSession(module.LESSON) as session:
+        missing = set(session.exercises) - {v.function for v in module.MISTAKES}
+        assert not missing, f"no mistakes catalogued for {sorted(missing)}"
+        for variant in module.MISTAKES:
+            failures = [m for m in session.try_variant(variant).values() if m]
+            if not failures:
+                problems.append(f"{variant.function}: mistake '{variant.name}' passes every test")
+            elif not any(re.search(variant.mentions, m, re.IGNORECASE | re.DOTALL)
+                         for m in failures if m.startswith("CheckFailed")):
+                problems.append(f"{variant.function}: mistake '{variant.name}' fails, but no "
+                                f"message mentions /{variant.mentions}/: {failures}")
+        for variant in module.CORRECT:
+            failures = {k: m for k, m in session.try_variant(variant).items() if m}
+            if failures:
+                problems.append(f"{variant.function}: correct variant '{variant.name}' fails: {failures}")
+    assert not problems, "\n".join(problems)
