@@ -18,6 +18,10 @@ def test_solution_notebook_runs_without_errors_or_stderr(lesson):
     nb = execute(read(source_path(lesson)), source_path(lesson).parent)
     problems = [f"{describe(c)}: {e['ename']}: {e['evalue']}" for c in nb.cells for e in errors(c)]
     problems += [f"{describe(c)} wrote to stderr: {stderr(c)[:300]}" for c in nb.cells if stderr(c)]
+    # nbgrader reads a number displayed by a test cell as partial credit
+    problems += [f"test cell {describe(c)} displays a value; end it with a statement"
+                 for c in nb.cells if is_graded(c)
+                 and any(o.output_type == "execute_result" for o in c.outputs)]
     assert not problems, "\n".join(problems)
 
 
