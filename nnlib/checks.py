@@ -72,7 +72,7 @@ def forbid(*functions):
     version of the exercise under test.
     """
     saved = []
-    for func in functions:
+    for func in dict.fromkeys(functions):  # each function once, even if named twice
         message = (f"your code calls nnlib's {func.__name__}: this exercise asks you to "
                    "write it yourself (nnlib's version earns no credit)")
         namespace = {}

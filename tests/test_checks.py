@@ -73,6 +73,10 @@ def test_forbid_catches_a_call_to_nnlib_under_any_name():
     with pytest.raises(CheckFailed, match="calls nnlib's weighted_sum"):
         checks.close(weighted_sum, (x, w, 0.0), 1.08, forbid=(nnlib.weighted_sum,))
     assert nnlib.weighted_sum(x, w, 0.0) == pytest.approx(1.08)  # restored afterwards
+    with pytest.raises(CheckFailed):  # the same function named twice is restored too
+        checks.close(weighted_sum, (x, w, 0.0), 1.08,
+                     forbid=(nnlib.weighted_sum, nnlib.network.weighted_sum))
+    assert nnlib.weighted_sum(x, w, 0.0) == pytest.approx(1.08)
 
 
 def test_should_be_about_prints_both_values(capsys):
