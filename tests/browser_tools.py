@@ -1,11 +1,19 @@
-"""Helpers for the browser test: a throw-away JupyterLab server and a few page actions.
+"""Helpers for the browser tests: a throw-away JupyterLab server and page actions.
 
 The server runs from the same environment as the tests (``sys.executable``),
 listens on 127.0.0.1 on a free port with a random token, and serves a
-temporary copy of ``lessons/``, so nothing a browser does (saving, outputs,
+temporary copy of ``lessons/``, so nothing the browser does (saving, outputs,
 checkpoints, workspaces, settings) reaches the repository or the user's
 Jupyter folders.
+
+The page helpers drive JupyterLab as a student does (menus, clicks, keys).
+To know *when* something is done they read the app's state through
+``window.jupyterapp`` (the server is started with
+``--LabApp.expose_app_in_browser=True``): the toolbar's kernel indicator says
+"idle" before the kernel's websocket is connected, and a Run All clicked in
+that moment silently runs nothing.
 """
+import http.client
 import json
 import os
 import secrets
@@ -20,6 +28,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+except ImportError:  # the tests skip (or fail in CI) without playwright
+    PlaywrightTimeoutError = TimeoutError
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -29,11 +42,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-quic"]
 
 # JupyterLab settings for the test user: no "would you like news?" toast, no update check.
-# Every cell stays in the page (no windowing), so the test can find any output.
 USER_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 
@@ -71,9 +82,13 @@ def _descendants(pid):
 
 
 class LabServer:
-    """`jupyter lab` on a copy of the lessons; use start() and stop()."""
+    """`jupyter lab` on a copy of the lessons; use start() and stop().
 
-    def __init__(self, workdir, lessons=LESSONS, hard_timeout=300):
+    A watchdog stops the server after hard_timeout seconds whatever happens,
+    so a stuck browser wait ends in an error instead of a hung test run.
+    """
+
+    def __init__(self, workdir, lessons=LESSONS, hard_timeout=600):
         self.workdir = Path(workdir)
         self.root = self.workdir / "lessons"
         self.lessons = Path(lessons)
@@ -83,8 +98,10 @@ class LabServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.workdir / "jupyter-lab.log"
         self.proc = None
-        self._watchdog = None
         self.timed_out = False
+        self._log = None
+        self._watchdog = None
+        self._lock = threading.Lock()
 
     def start(self, wait=90):
         shutil.copytree(self.lessons, self.root,
@@ -99,14 +116,37 @@ class LabServer:
         env.update({
             # the user's own Jupyter/IPython folders stay untouched and cannot change the test
             "JUPYTER_CONFIG_DIR": str(home / "config"),
-            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
             "JUPYTER_DATA_DIR": str(home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
             "JUPYTERLAB_SETTINGS_DIR": str(settings),
             "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
             "IPYTHONDIR": str(home / "ipython"),
+            # a font cache of its own: a stale ~/.cache/matplotlib (one made while another
+            # matplotlib was being installed lacked the STIX fonts) writes findfont warnings
+            "MPLCONFIGDIR": str(home / "matplotlib"),
             "PYTHONDONTWRITEBYTECODE": "1",
         })
         env.pop("JUPYTER_TOKEN", None)
+        self._env, self._home, self._settings = env, home, settings
+        self._watchdog = threading.Timer(self.hard_timeout, self._on_timeout)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+        deadline = time.monotonic() + wait
+        for attempt in range(1, 4):
+            # between free_port() and the server's bind another process (a kernel of a
+            # parallel test run, say) can take the port: then start again on a new one
+            if self._launch(deadline):
+                return self
+            if time.monotonic() > deadline or attempt == 3:
+                break
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+        self.stop()
+        raise RuntimeError(f"jupyter lab did not start within {wait} s:\n{self.log_tail()}")
+
+    def _launch(self, deadline):
+        """Start the server on self.port; True once it answers, False if it exited."""
+        home, settings = self._home, self._settings
         cmd = [sys.executable, "-m", "jupyterlab",
                "--no-browser", "--ServerApp.open_browser=False",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
@@ -114,35 +154,51 @@ class LabServer:
                f"--IdentityProvider.token={self.token}",
                f"--ServerApp.root_dir={self.root}",
                f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={home / 'workspaces'}"]
+               f"--LabApp.workspaces_dir={home / 'workspaces'}",
+               # window.jupyterapp: lets the tests see when the kernel is connected
+               "--LabApp.expose_app_in_browser=True"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # CI containers run as root
-        self._log = open(self.log_path, "wb")
+        if self._log is not None:
+            self._log.close()
+        self._log = open(self.log_path, "ab")
         # its own process group, so stop() can end the server and everything it started
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self._env, stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        self._watchdog = threading.Timer(self.hard_timeout, self._on_timeout)
-        self._watchdog.daemon = True
-        self._watchdog.start()
-        deadline = time.monotonic() + wait
+        info = home / "runtime" / f"jpserver-{self.proc.pid}.json"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.api_url("api/status"), timeout=5) as r:
-                    if r.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+                return False
+            # the info file is written once this server has its port: only then ask it
+            if info.is_file():
+                try:
+                    with urllib.request.urlopen(self.api_url("api/status"), timeout=5) as r:
+                        if r.status == 200 and "started" in json.loads(r.read()):
+                            return True
+                except (OSError, ValueError, http.client.HTTPException):
+                    pass
             time.sleep(0.25)
-        raise RuntimeError(f"jupyter lab did not answer within {wait} s:\n{self.log_tail()}")
+        return False
 
     def api_url(self, path):
         return f"{self.url}/{path}?token={self.token}"
 
     def lab_url(self, path=""):
+        # reset: start from an empty workspace, not the tabs an earlier test left open
         return f"{self.url}/lab/tree/{path}?token={self.token}&reset"
+
+    def api(self, path, method="GET"):
+        request = urllib.request.Request(f"{self.url}/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def shut_down_kernels(self):
+        """End every notebook session and its kernel (between tests)."""
+        for session in self.api("api/sessions"):
+            self.api(f"api/sessions/{session['id']}", method="DELETE")
 
     def log_tail(self, chars=4000):
         try:
@@ -155,28 +211,227 @@ class LabServer:
         self.stop()
 
     def stop(self):
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
+        with self._lock:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+            proc = self.proc
+            if proc is not None and proc.poll() is None:
+                # kernels run in sessions of their own: find them before the server goes
+                pids = _descendants(proc.pid)
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    proc.wait(timeout=10)
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            if self._log is not None:
+                self._log.close()
+
+
+# --- page actions ---------------------------------------------------------------------------
+
+# JavaScript run in the page; `path` is the notebook's path below the server's root.
+_PANEL = """(path) => [...window.jupyterapp.shell.widgets('main')]
+    .find(w => w.context && w.context.path === path && w.content && w.content.widgets)"""
+
+_KERNEL_READY = f"""(path) => {{
+    if (!window.jupyterapp) return false;
+    const panel = ({_PANEL})(path);
+    const ctx = panel && panel.sessionContext;
+    const kernel = ctx && ctx.session && ctx.session.kernel;
+    return !!(kernel && ctx.isReady && kernel.connectionStatus === 'connected'
+              && kernel.status === 'idle');
+}}"""
+
+_PROMPTS = f"""(path) => [...({_PANEL})(path).node.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim())"""
+
+_RUN_FINISHED = f"""(path) => {{
+    const panel = ({_PANEL})(path);
+    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    const prompts = [...panel.node.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+    return !!kernel && kernel.status === 'idle' && !prompts.some(p => p.textContent.includes('*'));
+}}"""
+
+_CELLS = f"""(path) => ({_PANEL})(path).content.widgets.map((cell, index) => {{
+    const model = cell.model;
+    const nbgrader = model.getMetadata('nbgrader') || {{}};
+    const outputs = model.type === 'code' ? model.outputs.toJSON() : [];
+    return {{
+        index, type: model.type, source: model.sharedModel.getSource(),
+        count: model.type === 'code' ? model.executionCount : null,
+        grade_id: nbgrader.grade_id || null, graded: !!nbgrader.grade,
+        outputs: outputs.map(o => ({{
+            type: o.output_type, name: o.name || null, ename: o.ename || null,
+            evalue: o.evalue || null,
+            text: Array.isArray(o.text) ? o.text.join('') : (o.text || ''),
+            mimes: Object.keys(o.data || {{}}),
+        }})),
+    }};
+}})"""
+
+
+def open_notebook(page, server, path, timeout=90_000):
+    """Open path in JupyterLab and wait until its kernel is connected and idle."""
+    page.goto(server.lab_url(path))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout)
+    page.wait_for_function(_KERNEL_READY, arg=path, timeout=timeout, polling=100)
+
+
+def cells(page, path):
+    """Every cell of the open notebook: type, source, execution count, nbgrader id, outputs."""
+    return page.evaluate(_CELLS, path)
+
+
+def cell_locator(page, index):
+    """The DOM node of cell number index (all cells are in the DOM in JupyterLab 4's
+    default 'contentVisibility' windowing mode)."""
+    return page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
+
+
+def scroll_to(locator, block="start"):
+    """Scroll the notebook until locator's node is at the top (block="start") of the view.
+
+    Off-screen cells have estimated heights until painted, so one
+    scrollIntoView can land elsewhere: repeat until the node stays put.
+    """
+    locator.evaluate("""async (node, block) => {
+        const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        let last = NaN;
+        for (let i = 0; i < 40; i++) {
+            node.scrollIntoView({block});
+            await frames();
+            const top = node.getBoundingClientRect().top;
+            if (Math.abs(top - last) < 0.5) return;
+            last = top;
+        }
+    }""", block)
+
+
+def menu(page, top, item):
+    """Click menu bar entry `top`, then its item labelled exactly `item`."""
+    page.locator(f".lm-MenuBar-itemLabel:text-is('{top}')").click()
+    page.locator(f".lm-Menu .lm-Menu-itemLabel:text-is('{item}')").click()
+
+
+def select_cell(page, path, index, tries=5):
+    """Click cell number index (on its prompt, so the cell is selected, not edited)."""
+    target = cell_locator(page, index)
+    for attempt in range(tries):
+        # a click on a cell that is still moving (cells above it being painted) can select
+        # another one: scroll until it stays put, click, and check which cell is active
+        scroll_to(target, block="center")
+        target.locator(".jp-InputPrompt").click()
+        try:
+            page.wait_for_function(f"([path, i]) => ({_PANEL})(path).content.activeCellIndex === i",
+                                   arg=[path, index], timeout=5_000, polling=100)
             return
-        # kernels run in sessions of their own: find them before the server goes
-        pids = _descendants(proc.pid)
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self._log.close()
+        except PlaywrightTimeoutError:
+            if attempt == tries - 1:
+                raise
+
+
+def _run(page, path, start, action, timeout):
+    """Do action, which runs code cells from code cell number start on, and wait until done."""
+    before = page.evaluate(_PROMPTS, path)[start]
+    action()
+    page.wait_for_function(f"([path, i, before]) => ({_PROMPTS})(path)[i] !== before",
+                           arg=[path, start, before], timeout=timeout, polling=100)
+    wait_for_kernel_idle(page, path, timeout)
+
+
+def run_all(page, path, timeout=120_000):
+    """Run > Run All Cells, and wait until the kernel has finished.
+
+    As in any Jupyter front end, a run of several cells stops at the first
+    cell that raises: in an unsolved student notebook, the test cell of the
+    first exercise. Returns the cells as cells() reports them.
+    """
+    _run(page, path, 0, lambda: menu(page, "Run", "Run All Cells"), timeout)
+    return cells(page, path)
+
+
+def run_to_the_end(page, path, timeout=120_000):
+    """Run All, then, each time a run stops at an error, select the code cell after
+    the one that failed and use Run > Run Selected Cell and All Below, as a
+    student who skips an exercise does. Returns (the cells, the indices of the
+    cells where a run stopped).
+
+    Some cells below a failure may have run anyway, out of order: Run All sends
+    every cell to the kernel at once, and the kernel only drops the requests
+    that had reached it when the error happened (jupyter/jupyter_client#569).
+    The next run executes those cells again, in order, so the final outputs
+    are the ones of an in-order run.
+    """
+    now = run_all(page, path, timeout)
+    stops = []
+    start = 0                                   # the code cell the last run started at
+    for _ in range(len(now)):
+        code = [c for c in now if c["type"] == "code"]
+        failed = next((k for k in range(start, len(code)) if errors(code[k])), None)
+        if failed is None or failed == len(code) - 1:
+            break
+        stops.append(code[failed]["index"])
+        start = failed + 1
+        select_cell(page, path, code[start]["index"])
+        _run(page, path, start,
+             lambda: menu(page, "Run", "Run Selected Cell and All Below"), timeout)
+        now = cells(page, path)
+    return now, stops
+
+
+def errors(cell):
+    return [o for o in cell["outputs"] if o["type"] == "error"]
+
+
+def stderr(cell):
+    return "".join(o["text"] for o in cell["outputs"] if o["type"] == "stream" and o["name"] == "stderr")
+
+
+def describe(cell):
+    return cell["grade_id"] or f"cell {cell['index']} ({cell['source'].splitlines()[0][:50]!r})"
+
+
+def wait_for_kernel_idle(page, path, timeout=60_000):
+    """Wait until no cell waits to run and the kernel is idle.
+
+    A kernel_info round trip in between makes sure that the kernel has also
+    worked through whatever was queued before (e.g. the requests it aborts
+    after an error, each of which flips its status to busy and back).
+    """
+    page.wait_for_function(_RUN_FINISHED, arg=path, timeout=timeout, polling=100)
+    page.evaluate(f"""async (path) => {{
+        await ({_PANEL})(path).sessionContext.session.kernel.requestKernelInfo();
+    }}""", path)
+    page.wait_for_function(_RUN_FINISHED, arg=path, timeout=timeout, polling=100)
+
+
+def image_info(locator):
+    """Facts about a rendered <img>: natural size, size on screen, and a hash of its bytes."""
+    return locator.evaluate("""async img => {
+        const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+        let hash = 2166136261;                       // FNV-1a, enough to tell two PNGs apart
+        for (const b of bytes) hash = Math.imul(hash ^ b, 16777619) >>> 0;
+        const box = img.getBoundingClientRect();
+        return {src: img.src, complete: img.complete, width: img.naturalWidth,
+                height: img.naturalHeight, shown_width: box.width, shown_height: box.height,
+                bytes: bytes.length, hash};
+    }""")
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path

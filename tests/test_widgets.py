@@ -1,47 +1,229 @@
-"""The gradient-descent explorers of lesson 05, driven without a browser."""
+"""The gradient-descent explorers of lesson 05, driven headlessly through their sliders."""
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")  # no windows: must come before pyplot is imported
+
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-import nnlib.widgets as nw  # noqa: E402
-from nnlib.optimize import gradient_descent  # noqa: E402
+import nnlib
+from nnlib import widgets as nnwidgets
+
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_1d_slider_move_recomputes_the_path_and_redraws():
-    explorer = nw.descent_explorer()
+@pytest.fixture
+def explorer():
+    return nnwidgets.descent_explorer()
+
+
+@pytest.fixture
+def explorer_2d():
+    return nnwidgets.descent_explorer_2d()
+
+
+def expected_path(cost, w0, alpha, n_steps):
+    return nnlib.gradient_descent(cost.grad, w0, alpha, n_steps)
+
+
+def test_explorer_is_a_widget_showing_a_png_of_the_first_run(explorer):
+    import ipywidgets
+    assert isinstance(explorer, ipywidgets.VBox)
+    assert bytes(explorer.image.value).startswith(PNG) and explorer.renders == 1
+    cost = explorer.cost
+    assert cost.name == "convex bowl"
+    np.testing.assert_allclose(explorer.history,
+                               expected_path(cost, cost.w0, cost.alpha, cost.n_steps))
+    np.testing.assert_allclose(explorer.path_line.get_xdata(), explorer.history)
+    np.testing.assert_allclose(explorer.path_line.get_ydata(), cost.J(explorer.history))
+    assert "after 20 steps" in explorer.status.value
+
+
+@pytest.mark.parametrize("name, value", [("alpha", 0.3), ("w0", 7.5), ("n_steps", 35)])
+def test_each_slider_reruns_gradient_descent_and_redraws_once(explorer, name, value):
     before, renders = explorer.image.value, explorer.renders
-    explorer.controls["alpha"].value = 0.05
-    assert explorer.renders == renders + 1 and explorer.image.value != before
-    expected = gradient_descent(explorer.cost.grad, explorer.controls["w0"].value, 0.05,
-                                explorer.controls["n_steps"].value)
-    np.testing.assert_allclose(explorer.history, expected)
+    explorer.controls[name].value = value
+    settings = {"alpha": explorer.cost.alpha, "w0": explorer.cost.w0,
+                "n_steps": explorer.cost.n_steps, name: value}
+    expected = expected_path(explorer.cost, settings["w0"], settings["alpha"],
+                             settings["n_steps"])
     np.testing.assert_allclose(explorer.path_line.get_xdata(), expected)
+    np.testing.assert_allclose(explorer.cost_line.get_xdata(), np.arange(len(expected)))
+    np.testing.assert_allclose(explorer.cost_line.get_ydata(), explorer.cost.J(expected))
+    assert explorer.renders == renders + 1
+    assert explorer.image.value != before
 
 
-def test_every_cost_of_the_menu_draws():
-    explorer = nw.descent_explorer()
+def test_a_slider_move_reuses_the_figure_and_its_curve(explorer):
+    figure, curve = explorer.figure, explorer.ax_path.lines[0]
+    path_line, background = explorer.path_line, explorer._background
+    explorer.controls["alpha"].value = 0.02
+    assert explorer.figure is figure and explorer.ax_path.lines[0] is curve
+    assert explorer.path_line is path_line
+    assert explorer._background is background      # the curve was not drawn again
+    explorer.controls["cost"].value = "two minima"
+    assert explorer._background is not background  # a new cost: a new curve
+
+
+def test_the_png_is_the_whole_figure_with_path_and_cost_axes(explorer):
+    from io import BytesIO
+
+    from PIL import Image
+    picture = np.asarray(Image.open(BytesIO(bytes(explorer.image.value))).convert("RGB"))
+    width, height = explorer.figure.canvas.get_width_height()
+    assert picture.shape == (height, width, 3)
+    # the cost axes (right half) and the path (left half) hold coloured pixels
+    orange = np.all(np.abs(picture.astype(int) - [255, 127, 14]) < 40, axis=-1)
+    assert orange[:, width // 2:].sum() > 100 and orange[:, :width // 2].sum() > 20
+
+
+def test_the_menu_switches_the_cost_its_settings_and_its_curve(explorer):
+    explorer.controls["cost"].value = "two minima"
+    cost = explorer.cost
+    assert cost.name == "two minima"
+    assert explorer.controls["alpha"].value == pytest.approx(cost.alpha)
+    assert explorer.controls["w0"].value == pytest.approx(cost.w0)
+    assert (explorer.controls["w0"].min, explorer.controls["w0"].max) == cost.w_range
+    curve = explorer.ax_path.lines[0]
+    np.testing.assert_allclose(curve.get_ydata(), cost.J(curve.get_xdata()))
+    np.testing.assert_allclose(explorer.history,
+                               expected_path(cost, cost.w0, cost.alpha, cost.n_steps))
+
+
+def test_two_minima_starts_on_either_side_end_in_different_minima(explorer):
+    explorer.controls["cost"].value = "two minima"
+    explorer.controls["n_steps"].value = 100
+    left, right = explorer.cost.minima
+    explorer.controls["w0"].value = -0.5
+    assert explorer.history[-1] == pytest.approx(left, abs=1e-6)
+    explorer.controls["w0"].value = 1.0
+    assert explorer.history[-1] == pytest.approx(right, abs=1e-6)
+
+
+def test_house_price_cost_is_the_mse_of_the_slope_with_the_best_intercept(explorer):
+    explorer.controls["cost"].value = "house prices: MSE vs slope"
+    X, y = nnlib.load_houses()
+    slope, intercept = np.polyfit(X[:, 1], y, 1)
+    cost = explorer.cost
+    assert cost.minima == [pytest.approx(slope)]
+    for w in (0.0, 2.0, slope):
+        assert cost.J(np.array([w]))[0] == pytest.approx(nnlib.mse(w * X[:, 1] + intercept, y))
+        assert cost.grad(w) == pytest.approx(
+            nnlib.numerical_derivative(lambda v: nnlib.mse(v * X[:, 1] + intercept, y), w),
+            rel=1e-6, abs=1e-6)
+    explorer.controls["n_steps"].value = 100
+    assert explorer.history[-1] == pytest.approx(slope, rel=1e-6)
+
+
+def test_divergence_gives_inf_without_crashing_or_warning(explorer):
+    explorer.controls["cost"].value = "house prices: MSE vs slope"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explorer.controls["n_steps"].value = 100
+        explorer.controls["alpha"].value = 1.0          # 20,000 times too large
+    assert not np.isfinite(explorer.history[-1])
+    assert "diverged" in explorer.status.value
+    assert bytes(explorer.image.value).startswith(PNG)
+    drawn = explorer.path_line.get_xdata()
+    assert np.isnan(drawn[-1]) and drawn[0] == explorer.controls["w0"].value
+    assert explorer.ax_cost.get_yscale() == "log"
+    assert all(np.isfinite(explorer.ax_cost.get_ylim()))
+    # and back to a sane learning rate: a finite path again
+    explorer.controls["alpha"].value = 2e-5
+    assert np.all(np.isfinite(explorer.history)) and "diverged" not in explorer.status.value
+
+
+def test_every_cost_of_the_menu_draws_a_finite_run(explorer):
     for name in explorer.controls["cost"].options:
         explorer.controls["cost"].value = name
         assert explorer.cost is explorer.costs[name]
         assert np.all(np.isfinite(explorer.costs_per_step))
+        assert explorer.costs_per_step[-1] < explorer.costs_per_step[0]
 
 
-def test_divergence_is_reported_not_raised():
-    explorer = nw.descent_explorer(cost="convex bowl")
-    explorer.controls["alpha"].value = 1.2      # J = (w - 3)^2 diverges for alpha > 1
+def test_too_large_alpha_on_the_bowl_is_reported(explorer):
+    explorer.controls["alpha"].value = 1.2      # J = (w - 3)^2 + 1 diverges for alpha > 1
     assert explorer.costs_per_step[-1] > explorer.costs_per_step[0]
     assert "higher than at the start" in explorer.status.value
     explorer.controls["cost"].value = "two minima"  # a quartic: w^3 in the gradient overflows
-    explorer.controls["n_steps"].value = 100
-    explorer.controls["alpha"].value = 3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explorer.controls["n_steps"].value = 100
+        explorer.controls["alpha"].value = 3.0
     assert not np.all(np.isfinite(explorer.costs_per_step))
     assert "diverged" in explorer.status.value
 
 
-def test_2d_explorer_path_matches_gradient_descent():
-    explorer = nw.descent_explorer_2d()
-    explorer.controls["alpha"].value = 0.02
-    w0 = np.array([explorer.controls["w1"].value, explorer.controls["w2"].value])
-    expected = gradient_descent(explorer.cost.grad, w0, 0.02, explorer.controls["n_steps"].value)
-    np.testing.assert_allclose(explorer.history, expected)
-    assert expected.shape[1] == 2
+def test_zero_steps_shows_the_start_only(explorer):
+    explorer.controls["n_steps"].value = 0
+    assert explorer.history.shape == (1,)
+    assert explorer.path_line.get_xdata()[0] == explorer.controls["w0"].value
+
+
+def test_keyword_settings_and_unknown_cost():
+    explorer = nnwidgets.descent_explorer("two minima", alpha=0.2, w0=-1.0, n_steps=7)
+    assert explorer.renders == 1
+    np.testing.assert_allclose(explorer.history, expected_path(explorer.cost, -1.0, 0.2, 7))
+    with pytest.raises(ValueError, match="convex bowl"):
+        nnwidgets.descent_explorer("no such cost")
+
+
+def test_own_costs_can_be_explored():
+    cost = nnwidgets.Cost("cosine", np.cos, lambda w: -np.sin(w), (0.0, 6.0), alpha=0.5, w0=1.0,
+                         n_steps=60)
+    explorer = nnwidgets.descent_explorer("cosine", costs={"cosine": cost})
+    assert explorer.history[-1] == pytest.approx(np.pi, abs=1e-6)
+
+
+# the 2-D explorer
+
+def test_2d_explorer_path_follows_gradient_descent(explorer_2d):
+    cost = explorer_2d.cost
+    assert cost.name == "elongated bowl"
+    explorer_2d.controls["w1"].value = 3.0
+    explorer_2d.controls["w2"].value = -2.0
+    explorer_2d.controls["alpha"].value = 0.05
+    explorer_2d.controls["n_steps"].value = 30
+    expected = expected_path(cost, np.array([3.0, -2.0]), 0.05, 30)
+    assert explorer_2d.history.shape == (31, 2)
+    np.testing.assert_allclose(explorer_2d.path_line.get_xdata(), expected[:, 0])
+    np.testing.assert_allclose(explorer_2d.path_line.get_ydata(), expected[:, 1])
+    np.testing.assert_allclose(explorer_2d.cost_line.get_ydata(), cost.J(expected))
+
+
+def test_2d_elongated_bowl_zigzags_across_the_valley(explorer_2d):
+    explorer_2d.controls["alpha"].value = 0.09      # w2 is multiplied by 1 - 20 * 0.09 = -0.8
+    signs = np.sign(explorer_2d.history[:6, 1])
+    assert np.all(signs[1:] == -signs[:-1])
+    assert explorer_2d.costs_per_step[-1] < explorer_2d.costs_per_step[0]
+
+
+def test_2d_menu_redraws_contours_once(explorer_2d):
+    ax = explorer_2d.ax_path
+    explorer_2d.controls["cost"].value = "round bowl"
+    assert explorer_2d.cost.name == "round bowl"
+    assert len(ax.collections) == 1        # the old contours are gone
+    renders = explorer_2d.renders
+    explorer_2d.controls["cost"].value = "elongated bowl"
+    assert explorer_2d.renders == renders + 1
+
+
+def test_2d_divergence_is_handled(explorer_2d):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explorer_2d.controls["n_steps"].value = 100
+        explorer_2d.controls["alpha"].value = 3.0    # w2 is multiplied by 1 - 60 at each step
+    assert np.abs(explorer_2d.history[-1, 1]) > 1e100
+    assert not np.isfinite(explorer_2d.costs_per_step[-1])
+    assert "diverged" in explorer_2d.status.value
+    assert bytes(explorer_2d.image.value).startswith(PNG)
+
+
+def test_importing_nnlib_does_not_import_ipywidgets():
+    import subprocess
+    import sys
+    code = "import sys, nnlib; print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
