@@ -1,19 +1,58 @@
-"""Instructor commands: ``python -m autograder release [--lesson NAME ...]``."""
+"""Instructor commands.
+
+    python -m autograder release [--lesson NAME ...]
+    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...]
+    python -m autograder report grades.csv [--png PATH]
+"""
 import argparse
+import os
 
 from .release import release
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+
     release_parser = commands.add_parser(
         "release", help="regenerate the student notebooks in lessons/ from solutions/")
     release_parser.add_argument("--lesson", action="append", dest="lessons", metavar="NAME",
                                 help="only this lesson (repeatable); default: all")
+
+    grade_parser = commands.add_parser(
+        "grade", help="autograde SUBMISSIONS/<student>/<lesson>/<lesson>.ipynb in a sandbox")
+    grade_parser.add_argument("submissions", help="folder with one folder per student")
+    grade_parser.add_argument("--out", required=True, help="the grades CSV to write")
+    grade_parser.add_argument("--jobs", type=int, default=os.cpu_count(),
+                              help="notebooks graded at once (default: the number of CPUs)")
+    grade_parser.add_argument("--lesson", action="append", dest="lessons", metavar="NAME",
+                              help="only this lesson (repeatable); default: all handed in")
+    grade_parser.add_argument("--cell-timeout", type=int, default=60, metavar="SECONDS")
+    grade_parser.add_argument("--notebook-timeout", type=int, default=600, metavar="SECONDS")
+
+    report_parser = commands.add_parser(
+        "report", help="pass rates per lesson and test, and a histogram of the scores")
+    report_parser.add_argument("grades", help="a grades CSV written by grade")
+    report_parser.add_argument("--png", help="where to draw the figure (default: next to the CSV)")
+
     args = parser.parse_args(argv)
     if args.command == "release":
         release(args.lessons)
+    elif args.command == "grade":
+        from .grade import grade
+        from .sandbox import SandboxError
+        try:
+            grade(args.submissions, args.out, jobs=args.jobs, lessons=args.lessons,
+                  cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout)
+        except SandboxError as error:
+            raise SystemExit(f"grade: {error}")
+    elif args.command == "report":
+        from .report import report
+        try:
+            print(report(args.grades, args.png))
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"report: {error}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,209 @@
+"""The instructor's class report, made from the grader's CSV files.
+
+``report("grades.csv")`` reads two files the grader writes side by side:
+
+* ``grades.csv`` (``student,lesson,score,max_score,status,reason``): one row
+  per student and lesson handed in;
+* ``grades_tests.csv`` (``student,lesson,test,score,max_score``): one row per
+  student, lesson and graded test cell. Notebooks that could not be graded
+  (corrupt, missing) have no rows here.
+
+For each lesson the text shows the number of submissions, the mean score in
+percent of the maximum, how many students got full marks and how many
+submissions ended with each status other than ``ok``; then the pass rate of
+each test (the share of the lesson's graded students with full points on
+it), hardest test first, so the instructor sees what the class struggled
+with. A PNG next to grades.csv (``grades_report.png``) shows one row per
+lesson: a histogram of the scores in percent and the test pass rates.
+
+A submission with ``max_score`` 0 counts as 0 %.
+"""
+import csv
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+GRADES_HEADER = ["student", "lesson", "score", "max_score", "status", "reason"]
+TESTS_HEADER = ["student", "lesson", "test", "score", "max_score"]
+SCORE_BINS = list(range(0, 101, 10))
+
+
+def tests_csv_path(grades_csv):
+    """The per-test file the grader writes next to grades.csv: ``<stem>_tests.csv``."""
+    grades_csv = Path(grades_csv)
+    return grades_csv.with_name(f"{grades_csv.stem}_tests.csv")
+
+
+def default_png_path(grades_csv):
+    grades_csv = Path(grades_csv)
+    return grades_csv.with_name(f"{grades_csv.stem}_report.png")
+
+
+def read_rows(path, header):
+    """The rows of a CSV file as dicts, with score and max_score as floats.
+
+    Raises FileNotFoundError or ValueError with a message naming the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        reader = csv.DictReader(file)
+        missing = [column for column in header if column not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: wrong header {reader.fieldnames}, "
+                             f"expected {','.join(header)} (missing {', '.join(missing)})")
+        rows = []
+        for row in reader:
+            try:
+                row["score"], row["max_score"] = float(row["score"]), float(row["max_score"])
+            except (TypeError, ValueError):
+                raise ValueError(f"{path}, line {reader.line_num}: score and max_score "
+                                 f"must be numbers, got {row['score']!r}, {row['max_score']!r}")
+            rows.append(row)
+    return rows
+
+
+def is_full_marks(score, max_score):
+    return max_score > 0 and score >= max_score - 1e-9
+
+
+def percent(score, max_score):
+    return 100 * score / max_score if max_score > 0 else 0.0
+
+
+def lesson_summary(grade_rows):
+    """Submissions, mean percent, full marks and non-ok statuses of one lesson's rows."""
+    percents = [percent(row["score"], row["max_score"]) for row in grade_rows]
+    return {
+        "submissions": len(grade_rows),
+        "percents": percents,
+        "mean_percent": sum(percents) / len(percents),
+        "full_marks": sum(is_full_marks(row["score"], row["max_score"]) for row in grade_rows),
+        "statuses": Counter(row["status"] for row in grade_rows if row["status"] != "ok"),
+    }
+
+
+def pass_rates_hardest_first(test_rows):
+    """[(test, passed, graded), ...] of one lesson, hardest first.
+
+    graded is the number of students with any row for this lesson; a student
+    without a row for a test has not passed it.
+    """
+    graded_students = {row["student"] for row in test_rows}
+    passed_by_test = defaultdict(set)
+    for row in test_rows:
+        passed_by_test[row["test"]]  # every test gets an entry, even if nobody passed
+        if is_full_marks(row["score"], row["max_score"]):
+            passed_by_test[row["test"]].add(row["student"])
+    graded = len(graded_students)
+    rates = [(test, len(passed), graded) for test, passed in passed_by_test.items()]
+    return sorted(rates, key=lambda rate: (rate[1] / rate[2], rate[0]))
+
+
+def format_lesson(lesson, summary, pass_rates):
+    statuses = ", ".join(f"{status} {count}"
+                         for status, count in sorted(summary["statuses"].items()))
+    lines = [
+        lesson,
+        f"  submissions  {summary['submissions']}",
+        f"  mean score   {summary['mean_percent']:.1f}% of max",
+        f"  full marks   {summary['full_marks']}/{summary['submissions']}",
+        f"  not ok       {statuses or 'none'}",
+    ]
+    if pass_rates is None:
+        return lines
+    if not pass_rates:
+        return lines + ["  tests: no graded notebooks"]
+    lines.append("  tests, hardest first (students with full points on the test):")
+    name_width = max(len(test) for test, _, _ in pass_rates)
+    count_width = len(f"{pass_rates[0][2]}/{pass_rates[0][2]}")
+    for test, passed, graded in pass_rates:
+        lines.append(f"    {test:<{name_width}}  {f'{passed}/{graded}':>{count_width}}  "
+                     f"{100 * passed / graded:3.0f}%")
+    return lines
+
+
+def draw_lesson(score_axes, tests_axes, lesson, summary, pass_rates):
+    score_axes.hist(summary["percents"], bins=SCORE_BINS, range=(0, 100),
+                    color="tab:blue", edgecolor="white")
+    score_axes.set_xlim(0, 100)
+    score_axes.set_xticks(SCORE_BINS)
+    score_axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    score_axes.set_ylabel("students")
+    score_axes.set_title(f"{lesson}: scores (n={summary['submissions']}, "
+                         f"mean {summary['mean_percent']:.0f}%)", fontsize=10, loc="left")
+
+    tests_axes.set_xlim(0, 115)
+    tests_axes.set_xticks(SCORE_BINS)
+    if not pass_rates:
+        tests_axes.set_yticks([])
+        tests_axes.text(50, 0.5, "no per-test results", ha="center", va="center",
+                        transform=tests_axes.get_xaxis_transform(), color="gray")
+        tests_axes.set_title(f"{lesson}: test pass rate", fontsize=10, loc="left")
+        return
+    names = [test for test, _, _ in pass_rates]
+    rates = [100 * passed / graded for _, passed, graded in pass_rates]
+    bars = tests_axes.barh(names, rates, color="tab:orange")
+    tests_axes.bar_label(bars, labels=[f"{passed}/{graded}" for _, passed, graded in pass_rates],
+                         padding=2, fontsize=7)
+    tests_axes.invert_yaxis()  # hardest test on top
+    tests_axes.tick_params(axis="y", labelsize=8)
+    tests_axes.set_title(f"{lesson}: test pass rate, hardest on top "
+                         f"(graded n={pass_rates[0][2]})", fontsize=10, loc="left")
+
+
+def draw_report(lessons, summaries, pass_rates_by_lesson, png_path):
+    most_tests = max([len(pass_rates_by_lesson.get(lesson) or []) for lesson in lessons] + [1])
+    row_height = max(2.4, 0.9 + 0.22 * most_tests)
+    figure = Figure(figsize=(12, row_height * len(lessons)), layout="constrained")
+    axes = figure.subplots(len(lessons), 2, squeeze=False, width_ratios=[1, 1.4])
+    for (score_axes, tests_axes), lesson in zip(axes, lessons):
+        draw_lesson(score_axes, tests_axes, lesson, summaries[lesson],
+                    pass_rates_by_lesson.get(lesson))
+    axes[-1][0].set_xlabel("score (% of max)")
+    axes[-1][1].set_xlabel("students with full points (%)")
+    figure.savefig(png_path, dpi=100)
+
+
+def report(grades_csv, out_png=None):
+    """Write the class report PNG and return the report as text (see the module docstring).
+
+    grades_csv: the grader's grades.csv; ``<stem>_tests.csv`` is read from the
+    same folder if it exists. out_png: where to write the PNG (default
+    ``<stem>_report.png`` next to grades_csv).
+    """
+    grades_csv = Path(grades_csv)
+    png_path = Path(out_png) if out_png is not None else default_png_path(grades_csv)
+    grade_rows = read_rows(grades_csv, GRADES_HEADER)
+    if not grade_rows:
+        raise ValueError(f"{grades_csv}: no grades in the file")
+
+    tests_csv = tests_csv_path(grades_csv)
+    test_rows = read_rows(tests_csv, TESTS_HEADER) if tests_csv.is_file() else None
+
+    grades_by_lesson, tests_by_lesson = defaultdict(list), defaultdict(list)
+    for row in grade_rows:
+        grades_by_lesson[row["lesson"]].append(row)
+    for row in test_rows or []:
+        tests_by_lesson[row["lesson"]].append(row)
+    lessons = sorted(grades_by_lesson)
+    summaries = {lesson: lesson_summary(grades_by_lesson[lesson]) for lesson in lessons}
+    pass_rates_by_lesson = {}
+    if test_rows is not None:
+        pass_rates_by_lesson = {lesson: pass_rates_hardest_first(tests_by_lesson[lesson])
+                                for lesson in lessons}
+
+    students = {row["student"] for row in grade_rows}
+    lines = [f"Class report for {grades_csv}: {len(grade_rows)} submissions "
+             f"from {len(students)} students in {len(lessons)} lessons"]
+    if test_rows is None:
+        lines.append(f"No per-test results: {tests_csv} not found, test pass rates skipped.")
+    for lesson in lessons:
+        lines += [""] + format_lesson(lesson, summaries[lesson], pass_rates_by_lesson.get(lesson))
+
+    draw_report(lessons, summaries, pass_rates_by_lesson, png_path)
+    lines += ["", f"Plot: {png_path}"]
+    return "\n".join(lines) + "\n"

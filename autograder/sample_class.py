@@ -1,0 +1,52 @@
+"""Make student submissions from the lessons, for trying the grader out.
+
+`submission(lesson, ...)` is the student notebook of `lessons/` with its
+exercise cells answered from `solutions/` (or left as handed out, or
+replaced by given code). `write(...)` puts it where `grade` looks for it.
+The tests and bench/grade_class.py build their classes with these.
+"""
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cells_by_id(path):
+    nb = nbformat.read(path, as_version=4)
+    return nb, {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def answer(lesson, grade_id):
+    """The solution of one exercise cell, without nbgrader's markers."""
+    _nb, cells = _cells_by_id(ROOT / "solutions" / lesson / f"{lesson}.ipynb")
+    lines = cells[grade_id].source.splitlines()
+    return "\n".join(line for line in lines if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def exercises(lesson):
+    """The grade ids of the lesson's exercise cells, in order."""
+    nb, _cells = _cells_by_id(ROOT / "lessons" / lesson / f"{lesson}.ipynb")
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")]
+
+
+def submission(lesson, solved=True, replace=None):
+    """The student notebook of `lesson`, answered if `solved`; `replace`
+    maps grade ids (of any cell) to the source a student put there."""
+    nb, cells = _cells_by_id(ROOT / "lessons" / lesson / f"{lesson}.ipynb")
+    if solved:
+        for grade_id in exercises(lesson):
+            cells[grade_id].source = answer(lesson, grade_id)
+    for grade_id, source in (replace or {}).items():
+        cells[grade_id].source = source
+    return nb
+
+
+def write(submissions, student, lesson, nb):
+    """Save `nb` as SUBMISSIONS/<student>/<lesson>/<lesson>.ipynb."""
+    path = Path(submissions) / student / lesson / f"{lesson}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path

@@ -1,0 +1,126 @@
+"""Run a student's notebook kernel inside a bubblewrap sandbox.
+
+The kernel sees a read-only system and Python environment, nnlib and the
+course data, a private /tmp, and exactly one writable folder: the one its
+notebook is graded in. It has no network (it talks to the grader over Unix
+sockets in that folder), lives in its own process namespace, so nothing it
+starts outlives it, and runs under memory, CPU-time and file-size limits.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer, Unicode
+
+import nnlib
+from nnlib.data import DATA_DIR
+
+NNLIB_DIR = Path(nnlib.__file__).resolve().parent
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot be used on this machine."""
+
+
+def bwrap_path():
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxError(
+            "bubblewrap (bwrap) is not installed, and the grader will not run "
+            "student code without a sandbox. Install it with: "
+            "sudo apt-get install bubblewrap")
+    return path
+
+
+def check_sandbox():
+    """Fail with a clear message if bwrap cannot create a sandbox here."""
+    cmd = [bwrap_path(), "--ro-bind", "/", "/", "--unshare-all",
+           "--die-with-parent", "true"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SandboxError(
+            "bubblewrap cannot create a sandbox on this machine "
+            f"({result.stderr.strip() or 'exit code %d' % result.returncode}). "
+            "It needs unprivileged user namespaces or root.")
+
+
+def _system_dirs():
+    dirs = {"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"}
+    # The Python environment: the venv and the interpreter it was made from.
+    for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+        dirs.add(str(Path(prefix).resolve()))
+    dirs.add(str(Path(sys.prefix)))
+    return sorted(d for d in dirs if os.path.exists(d))
+
+
+def bwrap_command(workdir, memory_bytes, cpu_seconds, file_bytes):
+    """The command prefix that runs a program sandboxed in `workdir`."""
+    workdir = str(Path(workdir).resolve())
+    cmd = ["prlimit", f"--as={memory_bytes}", f"--cpu={cpu_seconds}",
+           f"--fsize={file_bytes}", "--core=0", "--",
+           bwrap_path(), "--unshare-all", "--die-with-parent",
+           "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for d in _system_dirs():
+        cmd += ["--ro-bind", d, d]
+    for d in (NNLIB_DIR, Path(DATA_DIR).resolve()):
+        cmd += ["--ro-bind", str(d), str(d)]
+    cmd += ["--bind", workdir, workdir, "--chdir", workdir,
+            "--setenv", "HOME", workdir,
+            "--setenv", "MPLCONFIGDIR", os.path.join(workdir, ".matplotlib"),
+            "--setenv", "MPLBACKEND", "Agg",
+            "--setenv", "OPENBLAS_NUM_THREADS", "1",
+            "--setenv", "OMP_NUM_THREADS", "1",
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+            "--unsetenv", "JUPYTER_RUNTIME_DIR",
+            # The grader is outside the PID namespace; bwrap ends the kernel
+            # when the grader goes (--die-with-parent).
+            "--unsetenv", "JPY_PARENT_PID",
+            "--setenv", "TMPDIR", "/tmp"]
+    return cmd
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs in bubblewrap.
+
+    `workdir` is the folder of the notebook being graded: the kernel's
+    sockets and connection file live there, and it is the only place the
+    kernel can write.
+    """
+
+    workdir = Unicode(config=True)
+    memory_bytes = Integer(2 * 1024**3, config=True)
+    cpu_seconds = Integer(600, config=True)
+    file_bytes = Integer(64 * 1024**2, config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not self.workdir:
+            raise SandboxError("SandboxedKernelManager needs a workdir")
+        ipc = Path(self.workdir) / ".kernel"
+        ipc.mkdir(exist_ok=True)
+        self.transport = "ipc"
+        self.ip = str(ipc / "socket")
+        self.connection_file = str(ipc / "connection.json")
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        # Whatever the kernel writes to its own stdout or stderr (outside
+        # the cells' captured output) is dropped, not shown to the grader.
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def interrupt_kernel(self):
+        # A signal to the process group would also reach bwrap and end the
+        # sandbox, so ask the kernel to interrupt itself instead.
+        self._connect_control_socket()
+        self.session.send(self._control_socket,
+                          self.session.msg("interrupt_request", content={}))
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        return bwrap_command(self.workdir, self.memory_bytes,
+                             self.cpu_seconds, self.file_bytes) + cmd

@@ -1,0 +1,319 @@
+"""The instructor's `grade` command on a class with every kind of submission.
+
+One class of lesson 01 submissions is graded once, in parallel and in the
+bubblewrap sandbox, through the command line as an instructor runs it;
+each test then checks the grades of one kind of submission. Lesson 01 has
+five test cells of 2 points: test_weighted_sum, test_step, test_sigmoid,
+test_sigmoid_stable, test_unit_output.
+"""
+import copy
+import csv
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import sample_class
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = "01_single_unit"
+TESTS = ["test_sigmoid", "test_sigmoid_stable", "test_step", "test_unit_output", "test_weighted_sum"]
+
+
+def answer(grade_id, extra):
+    """The solution of an exercise cell followed by `extra` code."""
+    return sample_class.answer(LESSON, grade_id) + "\n" + extra
+
+
+def with_cell_changed(grade_id, change):
+    nb = sample_class.submission(LESSON)
+    for cell in list(nb.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            change(nb, cell)
+    return nb
+
+
+UNWRITTEN = "def {0}(*args, **kwargs):\n    raise NotImplementedError()\n"
+WRONG = {
+    "weighted_sum": "def weighted_sum(x, w, b):\n    return 0.0\n",
+    "step": "def step(z):\n    return np.where(np.asarray(z) > 0, 1.0, 0.0)\n",
+    "sigmoid": "def sigmoid(z):\n    return np.asarray(z, dtype=float)\n",
+    "unit_output": "def unit_output(x, w, b, g):\n    return 0.5\n",
+}
+CHEATS = {
+    # every test helper made to accept anything, nothing written
+    "cheat_helpers": "from nnlib import checks\n"
+                     "checks.close = checks.equal = checks.that = lambda *a, **k: None\n"
+                     "checks.call = lambda f, *a, **k: 0.0\n",
+    # numpy's and math's comparisons made to say "equal", wrong answers
+    "cheat_numpy": "import math\n"
+                   "np.isclose = lambda a, b, **k: np.ones(np.broadcast(a, b).shape, dtype=bool)\n"
+                   "np.allclose = np.array_equal = lambda *a, **k: True\n"
+                   "math.isclose = lambda *a, **k: True\n",
+    # every exception swallowed by the kernel, nothing written
+    "cheat_swallow": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Build the class, grade it once; return (rows, test rows, output, paths)."""
+    base = tmp_path_factory.mktemp("class")
+    subs, out = base / "submissions", base / "out" / "grades.csv"
+    write = lambda student, nb, lesson=LESSON: sample_class.write(subs, student, lesson, nb)  # noqa: E731
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    write("correct", sample_class.submission(LESSON))
+    write("untouched", sample_class.submission(LESSON, solved=False))
+    write("warns", sample_class.submission(LESSON, replace={"weighted_sum": answer(
+        "weighted_sum", "import sys, warnings\n_plain = weighted_sum\n"
+        "def weighted_sum(x, w, b):\n"
+        "    print('debug: in weighted_sum', file=sys.stderr)\n"
+        "    warnings.warn('a harmless warning')\n"
+        "    return _plain(x, w, b)\n")}))
+    write("partly_wrong", sample_class.submission(LESSON, replace={"step": WRONG["step"]}))
+    write("loop", sample_class.submission(LESSON, replace={"step": answer("step", "while True:\n    pass\n")}))
+    write("loop_ignores_interrupt", sample_class.submission(LESSON, replace={"unit_output": answer(
+        "unit_output", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n")}))
+    write("memory", sample_class.submission(LESSON, replace={"step": answer(
+        "step", "hog = []\nwhile True:\n    hog.append(bytearray(100 * 1024**2))\n")}))
+    write("exits", sample_class.submission(LESSON, replace={"sigmoid": answer(
+        "sigmoid", "import os\nos._exit(3)\n")}))
+    write("segfault", sample_class.submission(LESSON, replace={"step": answer(
+        "step", "import ctypes\nctypes.string_at(0)\n")}))
+    write("edits_test", sample_class.submission(LESSON, replace={
+        "sigmoid": WRONG["sigmoid"], "test_sigmoid": "print('all good')"}))
+    write("deletes_test", _deleted_test_with_wrong_answer())
+    write("duplicates_test", with_cell_changed(
+        "test_step", lambda nb, cell: nb.cells.insert(nb.cells.index(cell), copy.deepcopy(cell))))
+    write("changes_points", with_cell_changed(
+        "test_step", lambda nb, cell: cell.metadata.nbgrader.__setitem__("points", 100)))
+    write("adds_graded_cell", _with_bonus_cell())
+    for student, cheat in CHEATS.items():
+        unwritten = cheat != CHEATS["cheat_numpy"]
+        replace = {name: (UNWRITTEN.format(name) if unwritten else WRONG[name]) for name in WRONG}
+        replace["weighted_sum"] = cheat + replace["weighted_sum"]
+        write(student, sample_class.submission(LESSON, replace=replace))
+    write("huge_output", sample_class.submission(LESSON, replace={"weighted_sum": answer(
+        "weighted_sum", "import os\nfrom IPython.display import Image, display\n"
+        "print('x' * 30_000_000)\n"
+        "display(Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + os.urandom(6_000_000), format='png'))\n")}))
+    secrets = {"solutions": ROOT / "solutions" / LESSON / f"{LESSON}.ipynb",
+               "other student": subs / "correct" / LESSON / f"{LESSON}.ipynb",
+               "grades": out}
+    write("snoops", sample_class.submission(LESSON, replace={"weighted_sum": answer("weighted_sum", f"""
+import glob, os, socket, subprocess
+leaks = []
+for what, path in {({k: str(v) for k, v in secrets.items()})!r}.items():
+    try:
+        open(path).read(1)
+        leaks.append('read ' + what)
+    except OSError:
+        pass
+    try:
+        open(path, 'a').close()
+        leaks.append('wrote ' + what)
+    except OSError:
+        pass
+try:
+    socket.create_connection(('127.0.0.1', {port}), timeout=2)
+    leaks.append('network')
+except OSError:
+    pass
+if [p for p in glob.glob('/tmp/autograder-*/**', recursive=True)
+        if os.path.isfile(p) and not p.startswith(os.getcwd())]:
+    leaks.append('grader files')
+subprocess.Popen(['sleep', '617'], start_new_session=True)
+print('LEAKS:', leaks)
+""")}))
+    (subs / "not_a_notebook" / LESSON).mkdir(parents=True)
+    (subs / "not_a_notebook" / LESSON / f"{LESSON}.ipynb").write_bytes(os.urandom(2000))
+    (subs / "broken_json" / LESSON).mkdir(parents=True)
+    text = nbformat.writes(sample_class.submission(LESSON))
+    (subs / "broken_json" / LESSON / f"{LESSON}.ipynb").write_text(text[: len(text) // 2])
+    renamed = subs / "renamed" / LESSON
+    renamed.mkdir(parents=True)
+    nbformat.write(sample_class.submission(LESSON), renamed / "my work.ipynb")
+    (subs / "empty_folder" / LESSON).mkdir(parents=True)
+    write("wrong_folder", sample_class.submission(LESSON), lesson="01-single-unit")
+
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
+                           "--jobs", "2", "--cell-timeout", "10"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    listener.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    print(done.stdout, f"graded in {time.monotonic() - started:.0f} s")
+    rows = {r["student"]: r for r in csv.DictReader(open(out))}
+    tests = {}
+    for r in csv.DictReader(open(out.with_name("grades_tests.csv"))):
+        tests.setdefault(r["student"], {})[r["test"]] = float(r["score"])
+    return dict(rows=rows, tests=tests, stdout=done.stdout, stderr=done.stderr, out=out, subs=subs)
+
+
+def _deleted_test_with_wrong_answer():
+    nb = sample_class.submission(LESSON, replace={"weighted_sum": WRONG["weighted_sum"]})
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_weighted_sum"]
+    return nb
+
+
+def _with_bonus_cell():
+    nb = sample_class.submission(LESSON, solved=False)
+    bonus = nbformat.v4.new_code_cell("print('bonus')")
+    bonus.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "points": 50, "locked": True,
+                                  "solution": False, "schema_version": 3}
+    nb.cells.append(bonus)
+    return nb
+
+
+def score(graded, student):
+    row = graded["rows"][student]
+    return float(row["score"]), float(row["max_score"]), row["status"], row["reason"]
+
+
+def test_every_submission_has_one_row(graded):
+    students = {p.name for p in graded["subs"].iterdir()}
+    assert set(graded["rows"]) == students
+    assert "[" in graded["stdout"] and "/" in graded["stdout"]  # progress lines
+    assert len(list(csv.DictReader(open(graded["out"])))) == len(students)
+
+
+def test_correct_gets_full_marks(graded):
+    assert score(graded, "correct")[:3] == (10, 10, "ok")
+    assert graded["tests"]["correct"] == {t: 2.0 for t in TESTS}
+
+
+def test_warnings_on_stderr_cost_nothing(graded):
+    assert score(graded, "warns")[:3] == (10, 10, "ok")
+
+
+def test_untouched_gets_zero(graded):
+    assert score(graded, "untouched")[:3] == (0, 10, "ok")
+
+
+def test_partly_wrong_gets_credit_per_test(graded):
+    assert score(graded, "partly_wrong")[:3] == (8, 10, "ok")
+    assert graded["tests"]["partly_wrong"]["test_step"] == 0
+
+
+def test_interrupted_loop_times_out_and_the_rest_is_graded(graded):
+    points, _, status, reason = score(graded, "loop")
+    assert (points, status) == (10, "timeout")
+    assert "cell step ran past 10 s and was interrupted" in reason
+
+
+def test_loop_that_ignores_the_interrupt_is_killed(graded):
+    points, _, status, reason = score(graded, "loop_ignores_interrupt")
+    assert (points, status) == (8, "timeout")  # all but test_unit_output, which ran after the restart
+    assert "ignored the interrupt" in reason
+
+
+def test_runaway_memory_is_stopped(graded):
+    points, _, status, reason = score(graded, "memory")
+    # test_weighted_sum and test_step ran before the kernel, short of memory, may die
+    assert points >= 4 and status == "memory"
+    assert "cell step ran out of memory (limit 2 GiB)" in reason
+
+
+@pytest.mark.parametrize("student, points", [("exits", 4), ("segfault", 2)])
+def test_dead_kernel_is_reported_as_crashed(graded, student, points):
+    got, _, status, reason = score(graded, student)
+    assert (got, status) == (points, "crashed")
+    assert "the kernel died" in reason
+
+
+def test_edited_test_cell_is_restored(graded):
+    _, max_points, status, reason = score(graded, "edits_test")
+    assert max_points == 10 and status == "tampered" and "edited test_sigmoid" in reason
+    assert graded["tests"]["edits_test"]["test_sigmoid"] == 0
+
+
+def test_deleted_test_cell_is_restored(graded):
+    _, max_points, status, reason = score(graded, "deletes_test")
+    assert max_points == 10 and status == "tampered" and "deleted test_weighted_sum" in reason
+    assert graded["tests"]["deletes_test"]["test_weighted_sum"] == 0
+
+
+@pytest.mark.parametrize("student, change", [("duplicates_test", "duplicated test_step"),
+                                             ("changes_points", "changed the points of test_step")])
+def test_duplicated_tests_and_changed_points_earn_nothing_extra(graded, student, change):
+    points, max_points, status, reason = score(graded, student)
+    assert (points, max_points, status) == (10, 10, "tampered") and change in reason
+
+
+def test_added_graded_cell_earns_nothing(graded):
+    points, max_points, status, reason = score(graded, "adds_graded_cell")
+    assert (points, max_points, status) == (0, 10, "tampered") and "bonus" in reason
+
+
+@pytest.mark.parametrize("student", sorted(CHEATS))
+def test_forged_checks_earn_nothing(graded, student):
+    points, _, status, _reason = score(graded, student)
+    assert points == 0, graded["rows"][student]
+    assert status in ("tampered", "ok")
+
+
+def test_cheat_is_named_when_tests_passed_inside(graded):
+    assert score(graded, "cheat_helpers")[2] == "tampered"
+    assert "grader's own check outside it found" in score(graded, "cheat_numpy")[3]
+
+
+@pytest.mark.parametrize("student, problem", [("not_a_notebook", "corrupt"), ("broken_json", "corrupt"),
+                                              ("renamed", "missing"), ("empty_folder", "missing")])
+def test_unreadable_or_missing_notebooks_get_a_status(graded, student, problem):
+    points, max_points, status, reason = score(graded, student)
+    assert (points, max_points, status) == (0, 10, problem)
+    if student == "renamed":
+        assert "my work.ipynb" in reason
+
+
+def test_unknown_lesson_folder_is_reported(graded):
+    row = graded["rows"]["wrong_folder"]
+    assert row["status"] == "unknown" and row["lesson"] == "01-single-unit"
+
+
+def test_huge_output_is_bounded(graded):
+    assert score(graded, "huge_output")[:3] == (10, 10, "ok")
+    autograded = graded["out"].parent / "autograded" / "huge_output" / f"{LESSON}.ipynb"
+    feedback = graded["out"].parent / "feedback" / "huge_output" / f"{LESSON}.html"
+    assert autograded.stat().st_size < 3 * 1024**2
+    assert feedback.stat().st_size < 4 * 1024**2
+    assert "output cut" in autograded.read_text()
+
+
+def test_sandbox_keeps_a_submission_in_its_folder(graded):
+    assert score(graded, "snoops")[:3] == (10, 10, "ok")
+    autograded = (graded["out"].parent / "autograded" / "snoops" / f"{LESSON}.ipynb").read_text()
+    assert "LEAKS: []" in autograded
+    other = graded["subs"] / "correct" / LESSON / f"{LESSON}.ipynb"
+    assert nbformat.read(other, as_version=4) == sample_class.submission(LESSON)
+    left = subprocess.run(["pgrep", "-f", "sleep 617"], capture_output=True, text=True)
+    assert left.stdout.strip() == "", "a student's process outlived grading"
+
+
+def test_feedback_for_every_graded_notebook(graded):
+    for student, row in graded["rows"].items():
+        feedback = graded["out"].parent / "feedback" / student / f"{LESSON}.html"
+        assert feedback.exists() == (row["status"] not in ("corrupt", "missing", "unknown")), student
+
+
+def test_regrading_gives_the_same_grades(graded, tmp_path):
+    """Grading again, sequentially this time, writes the same rows."""
+    subs = tmp_path / "subs"
+    for student in ("correct", "partly_wrong", "broken_json", "cheat_numpy"):
+        (subs / student).mkdir(parents=True)
+        subprocess.run(["cp", "-r", str(graded["subs"] / student / LESSON), str(subs / student)], check=True)
+    out = tmp_path / "grades.csv"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
+                        "--jobs", "1"], cwd=ROOT, capture_output=True, check=True, timeout=600)
+        again = {r["student"]: r for r in csv.DictReader(open(out))}
+        assert again == {s: graded["rows"][s] for s in again}
