@@ -68,18 +68,21 @@ def bwrap_command(workdir, memory_bytes, cpu_seconds, file_bytes):
         cmd += ["--ro-bind", d, d]
     for d in (NNLIB_DIR, Path(DATA_DIR).resolve()):
         cmd += ["--ro-bind", str(d), str(d)]
-    cmd += ["--bind", workdir, workdir, "--chdir", workdir,
+    # The kernel gets a clean environment: nothing of the grader's (tokens,
+    # paths of the course) leaks into it.
+    path = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
+    cmd += ["--bind", workdir, workdir, "--chdir", workdir, "--clearenv",
+            "--setenv", "PATH", path,
             "--setenv", "HOME", workdir,
+            "--setenv", "LANG", "C.UTF-8",
             "--setenv", "MPLCONFIGDIR", os.path.join(workdir, ".matplotlib"),
             "--setenv", "MPLBACKEND", "Agg",
             "--setenv", "OPENBLAS_NUM_THREADS", "1",
             "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-            "--unsetenv", "JUPYTER_RUNTIME_DIR",
-            # The grader is outside the PID namespace; bwrap ends the kernel
-            # when the grader goes (--die-with-parent).
-            "--unsetenv", "JPY_PARENT_PID",
             "--setenv", "TMPDIR", "/tmp"]
+    if os.environ.get("NBGRADER_EXECUTION"):
+        cmd += ["--setenv", "NBGRADER_EXECUTION", os.environ["NBGRADER_EXECUTION"]]
     return cmd
 
 

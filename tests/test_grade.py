@@ -19,6 +19,7 @@ import nbformat
 import pytest
 
 from autograder import sample_class
+from notebook_tools import require_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_single_unit"
@@ -63,6 +64,7 @@ CHEATS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Build the class, grade it once; return (rows, test rows, output, paths)."""
+    require_sandbox()
     base = tmp_path_factory.mktemp("class")
     subs, out = base / "submissions", base / "out" / "grades.csv"
     write = lambda student, nb, lesson=LESSON: sample_class.write(subs, student, lesson, nb)  # noqa: E731
@@ -128,6 +130,8 @@ try:
     leaks.append('network')
 except OSError:
     pass
+if 'COURSE_SECRET' in os.environ:
+    leaks.append('environment')
 if [p for p in glob.glob('/tmp/autograder-*/**', recursive=True)
         if os.path.isfile(p) and not p.startswith(os.getcwd())]:
     leaks.append('grader files')
@@ -148,7 +152,8 @@ print('LEAKS:', leaks)
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
                            "--jobs", "2", "--cell-timeout", "10"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+                          cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, COURSE_SECRET="not for students"))
     listener.close()
     assert done.returncode == 0, done.stdout + done.stderr
     print(done.stdout, f"graded in {time.monotonic() - started:.0f} s")
@@ -295,8 +300,11 @@ def test_sandbox_keeps_a_submission_in_its_folder(graded):
     assert "LEAKS: []" in autograded
     other = graded["subs"] / "correct" / LESSON / f"{LESSON}.ipynb"
     assert nbformat.read(other, as_version=4) == sample_class.submission(LESSON)
-    left = subprocess.run(["pgrep", "-f", "sleep 617"], capture_output=True, text=True)
-    assert left.stdout.strip() == "", "a student's process outlived grading"
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            assert cmdline.read_bytes() != b"sleep\x00617\x00", "a student's process outlived grading"
+        except OSError:  # the process ended meanwhile
+            pass
 
 
 def test_feedback_for_every_graded_notebook(graded):
