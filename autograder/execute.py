@@ -60,7 +60,8 @@ class SandboxedExecute(Execute):
     cell_timeout = Integer(60, help="seconds a cell may run").tag(config=True)
     notebook_timeout = Integer(600, help="seconds a whole notebook may run").tag(config=True)
     memory_bytes = Integer(2 * 1024**3, help="address-space limit of the kernel").tag(config=True)
-    max_cell_output = Integer(256 * 1024, help="bytes of output kept per cell").tag(config=True)
+    max_cell_output = Integer(256 * 1024, help="characters of output kept per cell").tag(config=True)
+    max_notebook_output = Integer(4 * 1024**2, help="characters of output kept per notebook").tag(config=True)
     matplotlib_cache = Unicode("", help="a folder with a built matplotlib font cache").tag(config=True)
 
     # ---------------------------------------------------------------- kernel
@@ -92,17 +93,26 @@ class SandboxedExecute(Execute):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None:
             return None
-        used = self._output_bytes.get(cell_index, 0)
-        self._output_bytes[cell_index] = used + _size(out)
-        if used + _size(out) <= self.max_cell_output:
+        if out.output_type == "error":  # always kept: it is what makes a test fail
+            out.evalue = out.evalue[:2000]
+            out.traceback = [line[:2000] for line in out.traceback[-50:]]
+            return out
+        room = min(self.max_cell_output - self._cell_output.get(cell_index, 0),
+                   self.max_notebook_output - self._notebook_output)
+        size = min(_size(out), max(room, 0))
+        self._cell_output[cell_index] = self._cell_output.get(cell_index, 0) + size
+        self._notebook_output += size
+        if _size(out) <= room:
             return out
         outs.remove(out)
-        if used < self.max_cell_output:  # the first output over the limit
-            if out.output_type == "stream":
-                out.text = out.text[:self.max_cell_output - used]
+        if cell_index not in self._cut:  # the first output over a limit
+            self._cut.add(cell_index)
+            if out.output_type == "stream" and room > 0:
+                out.text = out.text[:room]
                 outs.append(out)
             outs.append(NotebookNode(output_type="stream", name="stdout", text=(
-                f"\n[output cut: the grader keeps {self.max_cell_output} characters of a cell's output]\n")))
+                f"\n[output cut: the grader keeps {self.max_cell_output} characters of a cell's "
+                f"output, {self.max_notebook_output} of a notebook's]\n")))
         return None
 
     # ---------------------------------------------------------------- running
@@ -111,7 +121,7 @@ class SandboxedExecute(Execute):
         self.workdir = Path(resources["metadata"]["path"]).resolve()
         lesson = resources["nbgrader"]["assignment"]
         self.shutdown_kernel = "immediate"
-        self._output_bytes = {}
+        self._cell_output, self._notebook_output, self._cut = {}, 0, set()
         events = []
         grader_dir = self.workdir / ".grader"
         grader_dir.mkdir(exist_ok=True)

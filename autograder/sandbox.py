@@ -76,7 +76,6 @@ def bwrap_command(workdir, memory_bytes, cpu_seconds, file_bytes):
             "--setenv", "HOME", workdir,
             "--setenv", "LANG", "C.UTF-8",
             "--setenv", "MPLCONFIGDIR", os.path.join(workdir, ".matplotlib"),
-            "--setenv", "MPLBACKEND", "Agg",
             "--setenv", "OPENBLAS_NUM_THREADS", "1",
             "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1",

@@ -95,7 +95,7 @@ def graded(tmp_path_factory):
         "sigmoid": WRONG["sigmoid"], "test_sigmoid": "print('all good')"}))
     write("deletes_test", _deleted_test_with_wrong_answer())
     write("duplicates_test", with_cell_changed(
-        "test_step", lambda nb, cell: nb.cells.insert(nb.cells.index(cell), copy.deepcopy(cell))))
+        "test_step", lambda nb, cell: nb.cells.insert(nb.cells.index(cell), _copy_of(cell))))
     write("changes_points", with_cell_changed(
         "test_step", lambda nb, cell: cell.metadata.nbgrader.__setitem__("points", 100)))
     write("adds_graded_cell", _with_bonus_cell())
@@ -162,6 +162,13 @@ print('LEAKS:', leaks)
     for r in csv.DictReader(open(out.with_name("grades_tests.csv"))):
         tests.setdefault(r["student"], {})[r["test"]] = float(r["score"])
     return dict(rows=rows, tests=tests, stdout=done.stdout, stderr=done.stderr, out=out, subs=subs)
+
+
+def _copy_of(cell):
+    """A copy of a cell as JupyterLab pastes it: a new cell id."""
+    pasted = copy.deepcopy(cell)
+    pasted.id = "pasted-" + cell.id
+    return pasted
 
 
 def _deleted_test_with_wrong_answer():
