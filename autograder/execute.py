@@ -21,7 +21,6 @@ these differences:
 
 What happened is left in `RUN_REPORT` for the grader to read.
 """
-import ast
 import pickle
 import shutil
 import time
@@ -47,13 +46,8 @@ def error_output(ename, evalue):
                         traceback=[f"{ename}: {evalue}"])
 
 
-def names_in(source):
-    """The Python names a cell uses (empty if it is not valid Python)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 class SandboxedExecute(Execute):
@@ -205,9 +199,10 @@ class SandboxedExecute(Execute):
 
     def _insert_probes(self, nb, lesson, grader_dir, inputs_path):
         """Put each function's probe cell just before its first test cell."""
+        tested = probes.functions_tested(lesson)
         for name in probes.probes(lesson):
             for index, cell in enumerate(nb.cells):
-                if is_grade(cell) and cell.cell_type == "code" and name in names_in(cell.source):
+                if is_grade(cell) and name in tested.get(grade_id(cell), ()):
                     source = probes.cell_source(lesson, name, inputs_path, grader_dir / f"{name}.npz")
                     probe = NotebookNode(cell_type="code", source=source, outputs=[],
                                          execution_count=None, metadata={"grader_probe": name})
@@ -225,18 +220,19 @@ class SandboxedExecute(Execute):
     def _mark_overruled_tests(self, nb, lesson, verdicts, events):
         """A test cell that passed in the kernel although a function it uses
         failed its probe gets an error output: nbgrader scores it 0."""
+        tested = probes.functions_tested(lesson)
         overruled, found = [], {}
         for cell in nb.cells:
             if not (is_grade(cell) and cell.cell_type == "code") or is_solution(cell):
                 continue
-            failed = {name: verdicts[name] for name in sorted(names_in(cell.source) & set(verdicts))
-                      if verdicts[name]}
+            failed = {name: verdicts.get(name) or f"{name} was not checked" for name in
+                      sorted(tested.get(grade_id(cell), ())) if verdicts.get(name, "missing")}
             if failed and not any(out.output_type == "error" for out in cell.outputs):
                 cell.outputs.append(error_output(
                     "OutsideCheckFailed",
                     "this test passed inside the notebook, but the grader's own check, run outside "
                     "the notebook, found: " + "; ".join(failed.values())))
-                overruled.append(cell.metadata.nbgrader["grade_id"])
+                overruled.append(grade_id(cell))
                 found.update(failed)
         if overruled:
             events.append(("tampered", f"{', '.join(overruled)} passed inside the notebook, but the "
