@@ -9,6 +9,7 @@ test_sigmoid_stable, test_unit_output.
 import copy
 import csv
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -332,3 +333,29 @@ def test_regrading_gives_the_same_grades(graded, tmp_path):
                         "--jobs", "1"], cwd=ROOT, capture_output=True, check=True, timeout=600)
         again = {r["student"]: r for r in csv.DictReader(open(out))}
         assert again == {s: graded["rows"][s] for s in again}
+
+
+def test_notebook_time_limit_stops_the_rest(tmp_path):
+    """Cells that each stay under the cell limit still cannot run past the
+    notebook's limit: the cells after it are marked as not run."""
+    require_sandbox()
+    nap = "import time\ntime.sleep(4)\n"
+    subs, out = tmp_path / "subs", tmp_path / "grades.csv"
+    sample_class.write(subs, "slow", LESSON, sample_class.submission(LESSON, replace={
+        name: answer(name, nap) for name in ("weighted_sum", "step", "sigmoid", "unit_output")}))
+    subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
+                    "--cell-timeout", "6", "--notebook-timeout", "10"],
+                   cwd=ROOT, capture_output=True, check=True, timeout=600)
+    [row] = csv.DictReader(open(out))
+    assert row["status"] == "timeout" and "limit of 10 s" in row["reason"]
+    assert 0 < float(row["score"]) < 10
+    autograded = (tmp_path / "autograded" / "slow" / f"{LESSON}.ipynb").read_text()
+    assert "the notebook used up its 10 s" in autograded
+
+
+def test_report_of_the_graded_class(graded):
+    done = subprocess.run([sys.executable, "-m", "autograder", "report", str(graded["out"])],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    passed = sum(1 for tests in graded["tests"].values() if tests.get("test_step") == 2)
+    assert re.search(rf"test_step\s+{passed}/{len(graded['tests'])}\s", done.stdout), done.stdout
+    assert graded["out"].with_name("grades_report.png").read_bytes()[:4] == b"\x89PNG"
