@@ -25,6 +25,7 @@ import pickle
 import shutil
 import time
 from pathlib import Path
+from queue import Empty
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -73,6 +74,8 @@ class SandboxedExecute(Execute):
         self.create_kernel_manager()
         self.start_new_kernel()
         self.start_new_kernel_client()
+        for channel in (self.kc.shell_channel, self.kc.iopub_channel):
+            channel.get_msg = _polled_in_slices(channel.get_msg)
 
     def _restart_kernel(self):
         try:
@@ -247,6 +250,27 @@ class SandboxedExecute(Execute):
                                          data={"text/plain": "[stderr] " + out.text})
                             if out.output_type == "stream" and out.name == "stderr" else out
                             for out in cell.outputs]
+
+
+def _polled_in_slices(get_msg, step=0.5):
+    """`get_msg` that looks at its socket at least every `step` seconds.
+
+    Under load, an asyncio ZMQ poll can miss the wake-up of a message that
+    has already arrived and sleep until its timeout: a cell that finished
+    in 0.2 s was seen as running for the whole cell time limit. Polling in
+    short slices bounds that delay.
+    """
+    async def get_msg_sliced(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = step if deadline is None else min(step, deadline - time.monotonic())
+            try:
+                return await get_msg(timeout=max(left, 0))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return get_msg_sliced
 
 
 def _size(output):
