@@ -172,27 +172,27 @@ def grading_config(root, options):
     return c
 
 
-def make_template(work, lessons):
+def make_template(work, lessons, options):
     """A course folder with the gradebook and released notebooks of `lessons`,
     and a built matplotlib font cache for the kernels."""
+    import subprocess
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    env = dict(os.environ, MPLCONFIGDIR=str(work / "matplotlib"), MPLBACKEND="Agg")
+    fonts = subprocess.Popen([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     template = work / "template"
     template.mkdir(parents=True)
+    config = grading_config(template, options)
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
     for lesson in lessons:
-        command = [sys.executable, "-m", "nbgrader", "generate_assignment", lesson, "--force",
-                   "--log-level=WARN", f"--CourseDirectory.root={template}",
-                   f"--CourseDirectory.source_directory={SOLUTIONS}",
-                   f"--CourseDirectory.db_url=sqlite:///{template}/gradebook.db"]
-        done = _run(command, cwd=work)
-        if done.returncode != 0:
-            raise SystemExit(f"nbgrader could not generate {lesson}:\n{done.stdout}{done.stderr}")
-    env = dict(os.environ, MPLCONFIGDIR=str(work / "matplotlib"), MPLBACKEND="Agg")
-    _run([sys.executable, "-c", "import matplotlib.font_manager"], env=env)
+        done = api.generate_assignment(lesson, force=True)
+        if not done["success"]:
+            raise SystemExit(f"nbgrader could not generate {lesson}:\n{done.get('error') or done.get('log')}")
+    fonts.wait()
     return template
-
-
-def _run(command, **kwargs):
-    import subprocess
-    return subprocess.run(command, capture_output=True, text=True, **kwargs)
 
 
 # ---------------------------------------------------------------- the workers
@@ -200,27 +200,37 @@ def _run(command, **kwargs):
 _worker = {}
 
 
-def _start_worker(template, options):
+def _start_worker():
+    """Load nbgrader in each worker while the main process builds the template."""
+    import importlib
     import warnings
 
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
+    for module in ("nbgrader.apps", "nbgrader.converters", "autograder.execute"):
+        importlib.import_module(module)
 
     # nbgrader's gradebook makes SQLAlchemy warn about its own sessions.
     warnings.filterwarnings("ignore", module="sqlalchemy")
     warnings.filterwarnings("ignore", message=".*not in session.*")
 
-    root = template.parent / f"worker-{os.getpid()}"
-    shutil.copytree(template, root)
-    config = grading_config(root, options)
-    _worker.update(root=root, api=NbGraderAPI(CourseDirectory(config=config), config=config))
+
+def _course(template, options):
+    """This worker's own copy of the course and its nbgrader API, made on first use."""
+    if not _worker:
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        root = template.parent / f"worker-{os.getpid()}"
+        shutil.copytree(template, root)
+        config = grading_config(root, options)
+        _worker.update(root=root, api=NbGraderAPI(CourseDirectory(config=config), config=config))
+    return _worker["root"], _worker["api"]
 
 
-def _grade(job, out_dir):
+def _grade(job, out_dir, template, options):
     """Grade one submission in this worker; always returns a result."""
     started = time.monotonic()
     try:
-        result = _autograde(job, out_dir)
+        result = _autograde(job, out_dir, *_course(template, options))
     except Exception as error:  # a grader bug must not lose the row
         result = dict(row=_row(job.student, job.lesson, 0, None, "error",
                                f"the grader failed: {type(error).__name__}: {error}"), tests=[])
@@ -228,12 +238,11 @@ def _grade(job, out_dir):
     return result
 
 
-def _autograde(job, out_dir):
+def _autograde(job, out_dir, root, api):
     from nbgrader.api import Gradebook
 
     from . import execute
 
-    root, api = _worker["root"], _worker["api"]
     released = nbformat.read(root / "release" / job.lesson / f"{job.lesson}.ipynb", as_version=4)
     submitted = nbformat.read(job.notebook, as_version=4)
     changes = locked_cell_changes(submitted, released)
@@ -322,32 +331,32 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     print(f"grading {len(todo)} notebooks of {len({j.student for j in todo})} students "
           f"with {jobs} worker{'s' if jobs > 1 else ''} ({len(rows)} could not be graded)", flush=True)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autograder-") as work:
-        template = make_template(Path(work), needed) if needed else None
+    with tempfile.TemporaryDirectory(prefix="autograder-") as work, \
+            ProcessPoolExecutor(jobs, initializer=_start_worker, mp_context=_spawn()) as pool:
+        if todo:  # start the workers now: they import nbgrader while the template is built
+            for _ in range(jobs):
+                pool.submit(int)
+        template = make_template(Path(work), needed, options) if needed else None
         totals = max_scores(template, needed) if template else {}
         for row in rows:
             if row["max_score"] is None:
                 row["max_score"] = totals.get(row["lesson"], 0)
-        if todo:
-            grading_config(template, options)  # a configuration error stops here, not in every worker
-            with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(template, options),
-                                     mp_context=_spawn()) as pool:
-                futures = {pool.submit(_grade, job, out_dir): job for job in todo}
-                for done, future in enumerate(as_completed(futures), start=1):
-                    job = futures[future]
-                    try:
-                        result = future.result()
-                    except Exception as error:  # the worker process itself died
-                        result = dict(row=_row(job.student, job.lesson, 0, None, "error",
-                                               f"the grading worker died: {error}"), tests=[], seconds=0)
-                    row = result["row"]
-                    if row["max_score"] is None:
-                        row["max_score"] = totals.get(job.lesson, 0)
-                    rows.append(row)
-                    tests += result["tests"]
-                    print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
-                          f"{row['score']:g}/{row['max_score']:g} {row['status']} "
-                          f"({result['seconds']:.1f} s)", flush=True)
+        futures = {pool.submit(_grade, job, out_dir, template, options): job for job in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as error:  # the worker process itself died
+                result = dict(row=_row(job.student, job.lesson, 0, None, "error",
+                                       f"the grading worker died: {error}"), tests=[], seconds=0)
+            row = result["row"]
+            if row["max_score"] is None:
+                row["max_score"] = totals.get(job.lesson, 0)
+            rows.append(row)
+            tests += result["tests"]
+            print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
+                  f"{row['score']:g}/{row['max_score']:g} {row['status']} "
+                  f"({result['seconds']:.1f} s)", flush=True)
     rows.sort(key=lambda r: (r["student"], r["lesson"]))
     tests.sort(key=lambda r: (r["student"], r["lesson"], r["test"]))
     _write_csv(out, FIELDS, rows)

@@ -11,8 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, Unicode
 
@@ -85,6 +88,35 @@ def bwrap_command(workdir, memory_bytes, cpu_seconds, file_bytes):
     return cmd
 
 
+class SandboxedKernelClient(AsyncKernelClient):
+    """The client of a sandboxed kernel.
+
+    jupyter_client's `wait_for_ready` ends by reading IOPub until it has been
+    quiet for 0.2 s, so that stray messages do not reach the first request.
+    nbclient ignores messages that do not answer its own requests, so here
+    that wait is only idle time (nearly half the time a kernel takes to
+    start); this one returns as soon as the kernel has answered on both
+    channels.
+    """
+
+    async def wait_for_ready(self, timeout=None):
+        timeout = timeout or 60
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+                if reply["msg_type"] == "kernel_info_reply":
+                    await self.iopub_channel.get_msg(timeout=0.2)  # IOPub is connected too
+                    self._handle_kernel_info_reply(reply)
+                    return
+            except Empty:
+                pass
+            if not await self.is_alive():
+                raise RuntimeError("the kernel died before it answered")
+        raise RuntimeError(f"the kernel did not answer in {timeout} s")
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs in bubblewrap.
 
@@ -100,6 +132,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.client_class = f"{__name__}.SandboxedKernelClient"
         if not self.workdir:
             raise SandboxError("SandboxedKernelManager needs a workdir")
         ipc = Path(self.workdir) / ".kernel"
