@@ -177,14 +177,22 @@ def make_template(work, lessons, options):
     and a built matplotlib font cache for the kernels."""
     import subprocess
 
+    from nbgrader.api import Base
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
+    from sqlalchemy import create_engine
 
     env = dict(os.environ, MPLCONFIGDIR=str(work / "matplotlib"), MPLBACKEND="Agg")
     fonts = subprocess.Popen([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     template = work / "template"
     template.mkdir(parents=True)
+    # nbgrader stamps a new gradebook with its schema revision by running the
+    # `alembic` command (1.6 s before any grading can start). These gradebooks
+    # are temporary and never migrated, so the tables are made directly.
+    engine = create_engine(f"sqlite:///{template}/gradebook.db")
+    Base.metadata.create_all(engine)
+    engine.dispose()
     config = grading_config(template, options)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     for lesson in lessons:
@@ -314,8 +322,6 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     from .sandbox import check_sandbox
 
     check_sandbox()
-    # nbgrader runs `alembic` from PATH: make it the one next to this Python.
-    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     out = Path(out).resolve()
     out_dir = out.parent
     out_dir.mkdir(parents=True, exist_ok=True)
