@@ -172,14 +172,21 @@ def grading_config(root, options):
     return c
 
 
+def course_api(root, options):
+    """nbgrader's API on the course folder `root`."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = grading_config(root, options)
+    return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+
 def make_template(work, lessons, options):
     """A course folder with the gradebook and released notebooks of `lessons`,
     and a built matplotlib font cache for the kernels."""
     import subprocess
 
     from nbgrader.api import Base
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
     from sqlalchemy import create_engine
 
     env = dict(os.environ, MPLCONFIGDIR=str(work / "matplotlib"), MPLBACKEND="Agg")
@@ -193,8 +200,7 @@ def make_template(work, lessons, options):
     engine = create_engine(f"sqlite:///{template}/gradebook.db")
     Base.metadata.create_all(engine)
     engine.dispose()
-    config = grading_config(template, options)
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    api = course_api(template, options)
     for lesson in lessons:
         done = api.generate_assignment(lesson, force=True)
         if not done["success"]:
@@ -224,13 +230,9 @@ def _start_worker():
 def _course(template, options):
     """This worker's own copy of the course and its nbgrader API, made on first use."""
     if not _worker:
-        from nbgrader.apps import NbGraderAPI
-        from nbgrader.coursedir import CourseDirectory
-
         root = template.parent / f"worker-{os.getpid()}"
         shutil.copytree(template, root)
-        config = grading_config(root, options)
-        _worker.update(root=root, api=NbGraderAPI(CourseDirectory(config=config), config=config))
+        _worker.update(root=root, api=course_api(root, options))
     return _worker["root"], _worker["api"]
 
 
