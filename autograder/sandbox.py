@@ -8,6 +8,7 @@ starts outlives it, and runs under memory, CPU-time and file-size limits.
 """
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -137,9 +138,12 @@ class SandboxedKernelManager(AsyncKernelManager):
             raise SandboxError("SandboxedKernelManager needs a workdir")
         ipc = Path(self.workdir) / ".kernel"
         ipc.mkdir(exist_ok=True)
+        # Each kernel its own socket names: after a restart, a client must not
+        # reach the dying kernel, whose messages carry the old key.
+        name = secrets.token_hex(4)
         self.transport = "ipc"
-        self.ip = str(ipc / "socket")
-        self.connection_file = str(ipc / "connection.json")
+        self.ip = str(ipc / name)
+        self.connection_file = str(ipc / f"{name}.json")
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         # Whatever the kernel writes to its own stdout or stderr (outside
