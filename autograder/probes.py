@@ -72,7 +72,7 @@ def judge_close(probe, name, results):
     for i, (result, expected) in enumerate(zip(results, probe.references)):
         if isinstance(result, Failure):
             return f"{name}(...) {result.what} on the grader's input {i + 1}"
-        message = checks._compare(result, expected, f"{name}(...) on the grader's input {i + 1}",
+        message = checks.compare(result, expected, f"{name}(...) on the grader's input {i + 1}",
                                   probe.rtol, probe.atol)
         if message:
             return message

@@ -13,11 +13,19 @@ A test cell calls the student's function through ``close`` (or
   student's function runs, so that calling nnlib's own version of the
   exercise earns no credit.
 
-Every failure is an ``AssertionError``; nothing is written to stderr
+Every failure is a ``CheckFailed`` (an ``AssertionError``): ``NotWritten``
+for an exercise still raising ``NotImplementedError``, ``ForbiddenCall`` for
+a call of nnlib's own version. In a notebook a failure shows as one short
+block, the message first, then only the student's own frames if their code
+raised (no traceback through this module). Nothing is written to stderr
 (nbgrader scores a test cell with any stderr output as failed).
+
+The outside probes of the autograder judge results with the same
+``compare`` and the same tolerances.
 """
 import contextlib
 import inspect
+import traceback
 
 import numpy as np
 
@@ -27,6 +35,53 @@ ATOL = 1e-8
 
 class CheckFailed(AssertionError):
     """A graded check failed; the message says why."""
+
+    def _render_traceback_(self):
+        """What IPython shows instead of a traceback: the message, then the
+        frames of the student's code if it raised (never this module's)."""
+        lines = [f"{type(self).__name__}: {self}"]
+        cause = self.__cause__
+        if cause is not None and cause.__traceback__ is not None:
+            frames = [frame for frame in traceback.extract_tb(cause.__traceback__)
+                      if frame.filename != __file__]
+            if frames:
+                lines += ["", "Where your code raised it:"]
+                for frame in frames:
+                    lines.append(f"  {_cell_name(frame.filename)}, line {frame.lineno}, in {frame.name}")
+                    if frame.line:
+                        lines.append(f"    {frame.line}")
+                lines.append(f"{type(cause).__name__}: {cause}")
+        return lines
+
+
+def _cell_name(filename):
+    """'Cell In[3]' for a notebook cell's code (as IPython names it), else the file."""
+    try:
+        cells = get_ipython().compile._filename_map  # noqa: F821 (only inside IPython)
+        return f"Cell In[{cells[filename]}]"
+    except (NameError, AttributeError, KeyError):
+        return f'File "{filename}"'
+
+
+class NotWritten(CheckFailed):
+    """The exercise still raises ``NotImplementedError``."""
+
+
+class ForbiddenCall(CheckFailed):
+    """The student's code called nnlib's own version of the exercise."""
+
+
+def forbidden_message(name):
+    """Why calling nnlib's ``name`` earns nothing (tests and probes say the same)."""
+    return (f"your code calls nnlib's {name}: this exercise asks you to write it yourself "
+            "(nnlib's version earns no credit)")
+
+
+def not_written_message(name, caller=None):
+    """The message for an exercise that still raises ``NotImplementedError``."""
+    called_by = f" ({caller} calls it)" if caller and caller != name else ""
+    return (f"{name} is not written yet{called_by}: replace "
+            "`raise NotImplementedError()` with your code.")
 
 
 def _short(value, limit=200):
@@ -65,7 +120,7 @@ def _describe_call(f, args, kwargs):
 
 @contextlib.contextmanager
 def forbid(*functions):
-    """While inside, calling any of these functions raises ``CheckFailed``.
+    """While inside, calling any of these functions raises ``ForbiddenCall``.
 
     The functions' code is swapped, so it also catches a student function
     that imported them under another name. Use it for nnlib's reference
@@ -73,14 +128,13 @@ def forbid(*functions):
     """
     saved = []
     for func in dict.fromkeys(functions):  # each function once, even if named twice
-        message = (f"your code calls nnlib's {func.__name__}: this exercise asks you to "
-                   "write it yourself (nnlib's version earns no credit)")
+        message = forbidden_message(func.__name__)
         namespace = {}
         # The code runs with the globals of the blocked function's module, so it
         # imports what it needs and carries its message as a constant.
         exec("def blocked(*args, **kwargs):\n"
-             "    from nnlib.checks import CheckFailed\n"
-             f"    raise CheckFailed({message!r})", namespace)
+             "    from nnlib.checks import ForbiddenCall\n"
+             f"    raise ForbiddenCall({message!r})", namespace)
         blocked = namespace["blocked"]
         blocked.__code__ = blocked.__code__.replace(co_name=func.__name__)
         saved.append((func, func.__code__))
@@ -106,10 +160,7 @@ def call(f, *args, forbid_=(), **kwargs):
     except CheckFailed:
         raise
     except NotImplementedError as error:
-        unwritten = _raised_in(error)
-        called_by = f" ({f.__name__} calls it)" if unwritten != f.__name__ else ""
-        raise CheckFailed(f"{unwritten} is not written yet{called_by}: replace "
-                          "`raise NotImplementedError()` with your code.") from None
+        raise NotWritten(not_written_message(_raised_in(error), f.__name__)) from None
     except Exception as error:  # the student's code failed: report what and where
         raise CheckFailed(f"{described} raised {type(error).__name__}: {error}") from error
     for original, copy in zip(args, copies):
@@ -129,8 +180,12 @@ def _raised_in(error):
     return tb.tb_frame.f_code.co_name
 
 
-def _compare(got, expected, path, rtol, atol):
-    """Return None if got matches expected, else a message about the first mismatch."""
+def compare(got, expected, path, rtol=RTOL, atol=ATOL):
+    """None if ``got`` matches ``expected``, else a message about the first mismatch.
+
+    ``expected`` is a number, an array, or nested lists/tuples of them;
+    ``path`` names what is compared (e.g. the call) at the start of the message.
+    """
     if isinstance(expected, (list, tuple)) and not _is_numeric_sequence(expected):
         if not isinstance(got, (list, tuple)) or len(got) != len(expected):
             kind = f"{type(got).__name__} of length {len(got)}" if isinstance(got, (list, tuple)) \
@@ -138,7 +193,7 @@ def _compare(got, expected, path, rtol, atol):
             return (f"{path}: expected a {type(expected).__name__} of {len(expected)} items, "
                     f"got a {kind}")
         for i, (g, e) in enumerate(zip(got, expected)):
-            message = _compare(g, e, f"{path}[{i}]", rtol, atol)
+            message = compare(g, e, f"{path}[{i}]", rtol, atol)
             if message:
                 return message
         return None
@@ -187,12 +242,13 @@ def close(f, args, expected, hint=None, rtol=RTOL, atol=ATOL, forbid=(), kwargs=
     """
     try:
         result = call(f, *args, forbid_=forbid, **(kwargs or {}))
-    except CheckFailed as failure:  # it raised: the hint may say why, unless it is unwritten
-        text = str(failure)
-        if hint and "is not written yet" not in text and "calls nnlib's" not in text:
-            raise CheckFailed(f"{text}\nHint: {hint}") from None
+    except (NotWritten, ForbiddenCall):
         raise
-    message = _compare(result, expected, _describe_call(f, args, kwargs or {}), rtol, atol)
+    except CheckFailed as failure:  # it raised: the hint may say why
+        if hint:
+            raise CheckFailed(f"{failure}\nHint: {hint}") from failure.__cause__
+        raise
+    message = compare(result, expected, _describe_call(f, args, kwargs or {}), rtol, atol)
     if message:
         raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
 

@@ -113,7 +113,7 @@ def check_student_run(ran):
         if cell["count"] is None:
             problems.append(f"{describe(cell)} did not run")
         elif cell["graded"]:
-            if not any(e["ename"] == "CheckFailed" and NOT_WRITTEN in e["evalue"] for e in errors(cell)):
+            if not any(e["ename"] == "NotWritten" and NOT_WRITTEN in e["evalue"] for e in errors(cell)):
                 problems.append(f"test cell {describe(cell)} does not say '{NOT_WRITTEN}': "
                                 f"{errors(cell) or cell['outputs']}")
         else:
@@ -139,7 +139,7 @@ def test_lesson_01_run_all_shows_unsolved_exercises_and_renders_plots(server, pa
     ran = run_all(page, path, timeout=RUN)
     stopped = next(c for c in ran if c["graded"])
     assert stopped["grade_id"] == first_test
-    assert errors(stopped) and errors(stopped)[0]["ename"] == "CheckFailed", stopped["outputs"]
+    assert errors(stopped) and errors(stopped)[0]["ename"] == "NotWritten", stopped["outputs"]
     assert NOT_WRITTEN in errors(stopped)[0]["evalue"]
     before = [c for c in ran if c["index"] < stopped["index"] and c["type"] == "code"]
     assert before and all(c["count"] is not None and not errors(c) for c in before)
@@ -148,7 +148,7 @@ def test_lesson_01_run_all_shows_unsolved_exercises_and_renders_plots(server, pa
     # what the student sees: the end of the test cell's traceback, with the message
     output = cell_locator(page, stopped["index"]).locator(".jp-Cell-outputArea")
     scroll_to(output, block="end")
-    expect(output.get_by_text(re.compile(r"CheckFailed: \w+ is not written yet"))).to_be_in_viewport()
+    expect(output.get_by_text(re.compile(r"NotWritten: \w+ is not written yet"))).to_be_in_viewport()
     screenshot(page, "01_run_all.png")
 
     # past every unsolved exercise to the end, as a student who skips them
@@ -262,7 +262,7 @@ def test_nbgrader_validate_button_reports_the_unsolved_exercises(server, page):
     expect(message).to_have_class(re.compile(r"\bvalidation-failed\b"))
     text = message.inner_text()
     assert text.count("The following cell failed:") == len(tests), text[:3000]
-    assert len(re.findall(r"CheckFailed: \w+ is not written yet", text)) >= len(tests), text[:3000]
+    assert len(re.findall(r"NotWritten: \w+ is not written yet", text)) >= len(tests), text[:3000]
     assert "has changed" not in text  # the locked test cells are intact
     screenshot(page, "validate_dialog.png")
     first_error = message.locator("pre", has_text=NOT_WRITTEN).first

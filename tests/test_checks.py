@@ -4,7 +4,7 @@ import pytest
 
 import nnlib
 from nnlib import checks
-from nnlib.checks import CheckFailed
+from nnlib.checks import CheckFailed, ForbiddenCall, NotWritten
 
 x, w = np.array([1.0, 0.4, 2.0]), np.array([-1.0, 0.2, 1.0])
 
@@ -24,8 +24,13 @@ def test_unwritten_function_is_named_even_when_called_indirectly():
     def unit_output(x, w, b, g):
         return g(weighted_sum(x, w, b))
 
-    with pytest.raises(CheckFailed, match=r"^weighted_sum is not written yet \(unit_output calls it\)"):
-        checks.close(unit_output, (x, w, 0.0, np.tanh), 0.0)
+    with pytest.raises(NotWritten, match=r"^weighted_sum is not written yet \(unit_output calls it\)"):
+        checks.close(unit_output, (x, w, 0.0, np.tanh), 0.0, hint="not shown for an unwritten function")
+    with pytest.raises(NotWritten) as failure:
+        checks.close(weighted_sum, (x, w, 0.0), 0.0)
+    assert failure.value._render_traceback_() == [
+        "NotWritten: weighted_sum is not written yet: replace `raise NotImplementedError()` "
+        "with your code."]
 
 
 def test_wrong_value_names_call_element_and_hint():
@@ -70,8 +75,8 @@ def test_forbid_catches_a_call_to_nnlib_under_any_name():
     def weighted_sum(x, w, b):
         return renamed(x, w, b)
 
-    with pytest.raises(CheckFailed, match="calls nnlib's weighted_sum"):
-        checks.close(weighted_sum, (x, w, 0.0), 1.08, forbid=(nnlib.weighted_sum,))
+    with pytest.raises(ForbiddenCall, match="calls nnlib's weighted_sum"):
+        checks.close(weighted_sum, (x, w, 0.0), 1.08, forbid=(nnlib.weighted_sum,), hint="no hint")
     assert nnlib.weighted_sum(x, w, 0.0) == pytest.approx(1.08)  # restored afterwards
     with pytest.raises(CheckFailed):  # the same function named twice is restored too
         checks.close(weighted_sum, (x, w, 0.0), 1.08,
@@ -82,3 +87,36 @@ def test_forbid_catches_a_call_to_nnlib_under_any_name():
 def test_should_be_about_prints_both_values(capsys):
     checks.should_be_about("sigmoid(1.08)", 0.74654, 0.7465)
     assert capsys.readouterr().out == "sigmoid(1.08) = 0.7465   (should be about 0.7465)\n"
+
+
+def test_a_failure_renders_as_one_short_block_with_only_the_students_frames():
+    def student_sigmoid(z):
+        return helper(z)
+
+    def helper(z):
+        return 1 / (1 + np.exp(-z)) + undefined_name  # noqa: F821
+
+    with pytest.raises(CheckFailed) as failure:
+        checks.close(student_sigmoid, (np.zeros(2),), np.full(2, 0.5), hint="use np.exp")
+    lines = failure.value._render_traceback_()
+    text = "\n".join(lines)
+    assert lines[0].startswith("CheckFailed: student_sigmoid(z=array of shape (2,)")
+    assert "raised NameError: name 'undefined_name' is not defined\nHint: use np.exp" in text
+    assert "in student_sigmoid" in text and "in helper" in text  # the student's frames
+    assert checks.__file__ not in text  # nothing of nnlib's checking machinery
+    assert lines[-1] == "NameError: name 'undefined_name' is not defined"
+    assert len(lines) < 15
+
+
+def test_a_wrong_value_renders_without_any_traceback():
+    with pytest.raises(CheckFailed) as failure:
+        checks.close(lambda z: z, (np.ones(2),), np.zeros(2), hint="return zeros")
+    lines = failure.value._render_traceback_()
+    assert lines == [f"CheckFailed: {failure.value}"]
+    assert "\n".join(lines).endswith("Hint: return zeros")
+
+
+def test_compare_is_the_shared_rule_of_tests_and_probes():
+    assert checks.compare([np.ones(2), 1.0], [np.ones(2), 1.0 + 1e-9], "p") is None
+    assert checks.compare(np.ones(3), np.ones(2), "p") == "p: expected shape (2,), got shape (3,)"
+    assert checks.compare(0.5, 0.25, "f(...)") == "f(...): expected 0.25, got 0.5"

@@ -35,7 +35,7 @@ def test_student_notebook_runs_to_the_end_and_every_test_fails_readably(lesson):
         if is_graded(cell):
             assert errors(cell), f"test cell {describe(cell)} passes with the exercises unsolved"
             error = errors(cell)[0]
-            assert error["ename"] == "CheckFailed", \
+            assert error["ename"] == "NotWritten", \
                 f"test cell {describe(cell)} crashed with {error['ename']}: {error['evalue']}"
             assert "is not written yet" in error["evalue"], error["evalue"]
         else:
