@@ -4,7 +4,8 @@ The server runs from the same environment as the tests (``sys.executable``),
 listens on 127.0.0.1 on a free port with a random token, and serves a
 temporary copy of ``lessons/``, so nothing the browser does (saving, outputs,
 checkpoints, workspaces, settings) reaches the repository or the user's
-Jupyter folders.
+Jupyter folders. It starts with the course's defaults from
+``jupyterlab-settings/``, as the README's command does.
 
 The page helpers drive JupyterLab as a student does (menus, clicks, keys).
 To know *when* something is done they read the app's state through
@@ -28,11 +29,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-except ImportError:  # the tests skip (or fail in CI) without playwright
-    PlaywrightTimeoutError = TimeoutError
-
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -41,11 +37,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
 
-# JupyterLab settings for the test user: no "would you like news?" toast, no update check.
-USER_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
-}
+# The course's JupyterLab defaults (no news pop-up, no update check), as the README's command uses them
+APP_SETTINGS = ROOT / "jupyterlab-settings"
 
 
 def in_ci():
@@ -84,8 +77,9 @@ def _descendants(pid):
 class LabServer:
     """`jupyter lab` on a copy of the lessons; use start() and stop().
 
-    A watchdog stops the server after hard_timeout seconds whatever happens,
-    so a stuck browser wait ends in an error instead of a hung test run.
+    A watchdog stops the server hard_timeout seconds after start() or the
+    last arm() whatever happens, so a stuck browser wait ends in an error
+    instead of a hung test run.
     """
 
     def __init__(self, workdir, lessons=LESSONS, hard_timeout=600):
@@ -108,10 +102,6 @@ class LabServer:
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         home = self.workdir / "jupyter-home"
         settings = home / "lab-user-settings"
-        for name, value in USER_SETTINGS.items():
-            path = settings / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(value))
         env = dict(os.environ)
         env.update({
             # the user's own Jupyter/IPython folders stay untouched and cannot change the test
@@ -128,9 +118,7 @@ class LabServer:
         })
         env.pop("JUPYTER_TOKEN", None)
         self._env, self._home, self._settings = env, home, settings
-        self._watchdog = threading.Timer(self.hard_timeout, self._on_timeout)
-        self._watchdog.daemon = True
-        self._watchdog.start()
+        self.arm(self.hard_timeout)
         deadline = time.monotonic() + wait
         for attempt in range(1, 4):
             # between free_port() and the server's bind another process (a kernel of a
@@ -154,6 +142,7 @@ class LabServer:
                f"--IdentityProvider.token={self.token}",
                f"--ServerApp.root_dir={self.root}",
                f"--LabApp.user_settings_dir={settings}",
+               f"--LabApp.app_settings_dir={APP_SETTINGS}",
                f"--LabApp.workspaces_dir={home / 'workspaces'}",
                # window.jupyterapp: lets the tests see when the kernel is connected
                "--LabApp.expose_app_in_browser=True"]
@@ -180,6 +169,22 @@ class LabServer:
                     pass
             time.sleep(0.25)
         return False
+
+    def arm(self, seconds):
+        """Stop the server seconds from now unless arm() is called again first."""
+        with self._lock:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+            self.hard_timeout = seconds
+            self._watchdog = threading.Timer(seconds, self._on_timeout)
+            self._watchdog.daemon = True
+            self._watchdog.start()
+
+    def write_notebook(self, path, nb):
+        """Save the nbformat notebook nb as path below the server's root."""
+        import nbformat
+
+        nbformat.write(nb, str(self.root / path))
 
     def api_url(self, path):
         return f"{self.url}/{path}?token={self.token}"
@@ -242,6 +247,8 @@ class LabServer:
 # --- page actions ---------------------------------------------------------------------------
 
 # JavaScript run in the page; `path` is the notebook's path below the server's root.
+WIDGET = "application/vnd.jupyter.widget-view+json"   # the MIME type of a widget's output
+
 _PANEL = """(path) => [...window.jupyterapp.shell.widgets('main')]
     .find(w => w.context && w.context.path === path && w.content && w.content.widgets)"""
 
@@ -274,12 +281,25 @@ _CELLS = f"""(path) => ({_PANEL})(path).content.widgets.map((cell, index) => {{
         grade_id: nbgrader.grade_id || null, graded: !!nbgrader.grade,
         outputs: outputs.map(o => ({{
             type: o.output_type, name: o.name || null, ename: o.ename || null,
-            evalue: o.evalue || null,
+            evalue: o.evalue || null, traceback: o.traceback || null,
             text: Array.isArray(o.text) ? o.text.join('') : (o.text || ''),
             mimes: Object.keys(o.data || {{}}),
         }})),
+        // what the page shows: pictures (also those inside widgets) and widgets
+        images: cell.node.querySelectorAll('.jp-OutputArea-output img').length,
+        widgets: cell.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="{WIDGET}"]').length,
     }};
 }})"""
+
+# Every widget output has been drawn (no "Loading widget...", no error) and every picture decoded.
+_RENDERED = f"""(path) => {{
+    const node = ({_PANEL})(path).node;
+    const views = [...node.querySelectorAll('.jp-OutputArea-output[data-mime-type="{WIDGET}"]')];
+    const images = [...node.querySelectorAll('.jp-OutputArea-output img')];
+    return views.every(v => v.querySelector('.jupyter-widgets, .widget-box, .widget-inline-hbox')
+                            && !v.textContent.includes('Loading widget'))
+        && images.every(i => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0);
+}}"""
 
 
 def open_notebook(page, server, path, timeout=90_000):
@@ -290,7 +310,8 @@ def open_notebook(page, server, path, timeout=90_000):
 
 
 def cells(page, path):
-    """Every cell of the open notebook: type, source, execution count, nbgrader id, outputs."""
+    """Every cell of the open notebook: type, source, execution count, nbgrader id, outputs,
+    and the numbers of pictures and widgets the page shows in it."""
     return page.evaluate(_CELLS, path)
 
 
@@ -325,23 +346,6 @@ def menu(page, top, item):
     page.locator(f".lm-Menu .lm-Menu-itemLabel:text-is('{item}')").click()
 
 
-def select_cell(page, path, index, tries=5):
-    """Click cell number index (on its prompt, so the cell is selected, not edited)."""
-    target = cell_locator(page, index)
-    for attempt in range(tries):
-        # a click on a cell that is still moving (cells above it being painted) can select
-        # another one: scroll until it stays put, click, and check which cell is active
-        scroll_to(target, block="center")
-        target.locator(".jp-InputPrompt").click()
-        try:
-            page.wait_for_function(f"([path, i]) => ({_PANEL})(path).content.activeCellIndex === i",
-                                   arg=[path, index], timeout=5_000, polling=100)
-            return
-        except PlaywrightTimeoutError:
-            if attempt == tries - 1:
-                raise
-
-
 def _run(page, path, start, action, timeout):
     """Do action, which runs code cells from code cell number start on, and wait until done."""
     before = page.evaluate(_PROMPTS, path)[start]
@@ -352,43 +356,15 @@ def _run(page, path, start, action, timeout):
 
 
 def run_all(page, path, timeout=120_000):
-    """Run > Run All Cells, and wait until the kernel has finished.
+    """Run > Run All Cells, wait until the kernel has finished and every output is drawn.
 
-    As in any Jupyter front end, a run of several cells stops at the first
-    cell that raises: in an unsolved student notebook, the test cell of the
-    first exercise. Returns the cells as cells() reports them.
+    A run of several cells stops at the first cell that raises, unless the
+    cell has the tag "raises-exception", as the lessons' test cells have.
+    Returns the cells as cells() reports them.
     """
     _run(page, path, 0, lambda: menu(page, "Run", "Run All Cells"), timeout)
+    page.wait_for_function(_RENDERED, arg=path, timeout=timeout, polling=200)
     return cells(page, path)
-
-
-def run_to_the_end(page, path, timeout=120_000):
-    """Run All, then, each time a run stops at an error, select the code cell after
-    the one that failed and use Run > Run Selected Cell and All Below, as a
-    student who skips an exercise does. Returns (the cells, the indices of the
-    cells where a run stopped).
-
-    Some cells below a failure may have run anyway, out of order: Run All sends
-    every cell to the kernel at once, and the kernel only drops the requests
-    that had reached it when the error happened (jupyter/jupyter_client#569).
-    The next run executes those cells again, in order, so the final outputs
-    are the ones of an in-order run.
-    """
-    now = run_all(page, path, timeout)
-    stops = []
-    start = 0                                   # the code cell the last run started at
-    for _ in range(len(now)):
-        code = [c for c in now if c["type"] == "code"]
-        failed = next((k for k in range(start, len(code)) if errors(code[k])), None)
-        if failed is None or failed == len(code) - 1:
-            break
-        stops.append(code[failed]["index"])
-        start = failed + 1
-        select_cell(page, path, code[start]["index"])
-        _run(page, path, start,
-             lambda: menu(page, "Run", "Run Selected Cell and All Below"), timeout)
-        now = cells(page, path)
-    return now, stops
 
 
 def errors(cell):

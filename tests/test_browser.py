@@ -1,18 +1,21 @@
 """The student's JupyterLab in a real browser: headless Chromium driven by Playwright.
 
 The module starts `jupyter lab` (from this Python environment) on 127.0.0.1,
-a free port and a random token, serving a temporary copy of lessons/, and
-stops it (and its kernels) at the end. Each test saves screenshots of what
-a student would see in test-artifacts/browser/.
+a free port and a random token, serving a temporary copy of lessons/ with the
+course's settings (jupyterlab-settings/), and stops it (and its kernels) at
+the end. Each test saves screenshots of what a student would see in
+test-artifacts/browser/.
 
-- lesson 01: Run > Run All Cells stops at the first unsolved exercise, whose
-  test cell says "... is not written yet"; continuing past each stop runs the
-  whole notebook: every test cell fails that way, no other cell fails, and
-  the plots (and the slider explorer) render;
-- lesson 05: the gradient-descent explorers render (menu, sliders, picture),
-  and moving the learning-rate slider with the keyboard redraws the picture;
+- every lesson, solved and fresh: Run > Run All Cells on the lesson with every
+  exercise filled in from solutions/ runs to the end without an error; on the
+  fresh lesson it runs to the end too, every test cell shows its short
+  "... is not written yet" message (no traceback through nnlib), no other cell
+  fails, and every picture and widget of the solved run is there;
+- lesson 05: moving the learning-rate slider of the explorer with the
+  keyboard redraws its picture;
 - nbgrader: the notebook toolbar has nbgrader's Validate button, and
-  clicking it reports every test cell of the unsolved lesson as failed.
+  clicking it reports every test cell of the unsolved lesson as failed;
+- no JupyterLab news pop-up or update check.
 
 Needs Debian's chromium at /usr/bin/chromium and the playwright package (no
 browser download: Playwright drives the system Chromium). Without them the
@@ -24,21 +27,24 @@ import re
 
 import pytest
 
-from browser_tools import (CHROMIUM, CHROMIUM_ARGS, LESSONS, LabServer, cell_locator,
-                           cells, describe, errors, image_info, in_ci, open_notebook,
-                           run_all, run_to_the_end, screenshot, scroll_to, stderr,
-                           wait_for_kernel_idle)
+from browser_tools import (CHROMIUM, CHROMIUM_ARGS, LESSONS, LabServer, cell_locator, describe,
+                           errors, image_info, in_ci, open_notebook, run_all, screenshot,
+                           scroll_to, stderr, wait_for_kernel_idle)
+from notebook_tools import lesson_names, read, solved, source_path, student_path
 
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:
     sync_playwright = None
 
+LESSON_NAMES = lesson_names()
 LESSON_01 = "01_single_unit/01_single_unit.ipynb"
 LESSON_05 = "05_gradient_descent/05_gradient_descent.ipynb"
 NOT_WRITTEN = "is not written yet"
+SHORT = 12           # lines: the most a test cell of an unsolved exercise may show
 WAIT = 60_000        # ms: one element or state to appear
-RUN = 180_000        # ms: a run of many cells, or nbgrader's validation, on two busy cores
+RUN = 300_000        # ms: Run All of one lesson, or nbgrader's validation, on two busy cores
+PER_TEST = 900       # s: the server is stopped if one test takes longer than this
 VIEWPORT = {"width": 1440, "height": 900}   # a common laptop screen
 
 
@@ -62,7 +68,7 @@ def browser_available():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    lab = LabServer(tmp_path_factory.mktemp("jupyterlab")).start()
+    lab = LabServer(tmp_path_factory.mktemp("jupyterlab"), hard_timeout=PER_TEST).start()
     yield lab
     lab.stop()
 
@@ -78,18 +84,22 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
+    server.arm(PER_TEST)
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(WAIT)
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
+    # no pop-up (news, update available) appeared while the test ran
+    toasts = page.locator(".Toastify__toast").all_inner_texts()
     context.close()
     if server.timed_out:
         pytest.fail(f"hard time-out: the JupyterLab server was stopped after "
                     f"{server.hard_timeout} s\n{server.log_tail()}", pytrace=False)
     server.shut_down_kernels()  # the next test starts from fresh kernels
     assert not problems, f"JavaScript errors in JupyterLab: {problems}"
+    assert not toasts, f"JupyterLab showed pop-ups: {toasts}"
 
 
 def lesson(path):
@@ -104,8 +114,23 @@ def graded_ids(path):
             if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
 
 
+def check_solved_run(ran):
+    """Every code cell ran, none failed or wrote to stderr."""
+    problems = []
+    for cell in ran:
+        if cell["type"] != "code":
+            continue
+        if cell["count"] is None:
+            problems.append(f"{describe(cell)} did not run")
+        problems += [f"{describe(cell)} raised {e['ename']}: {e['evalue']}" for e in errors(cell)]
+        if stderr(cell):
+            problems.append(f"{describe(cell)} wrote to stderr: {stderr(cell)[:300]}")
+    assert not problems, "\n".join(problems)
+
+
 def check_student_run(ran):
-    """Every test cell failed with "not written yet"; no other cell failed or wrote to stderr."""
+    """Every cell ran; every test cell failed with a short "not written yet" message and
+    nothing else; no other cell failed or wrote to stderr."""
     problems = []
     for cell in ran:
         if cell["type"] != "code":
@@ -113,14 +138,27 @@ def check_student_run(ran):
         if cell["count"] is None:
             problems.append(f"{describe(cell)} did not run")
         elif cell["graded"]:
-            if not any(e["ename"] == "NotWritten" and NOT_WRITTEN in e["evalue"] for e in errors(cell)):
+            shown = errors(cell)
+            if not (len(shown) == 1 and shown[0]["ename"] == "NotWritten"
+                    and NOT_WRITTEN in shown[0]["evalue"]):
                 problems.append(f"test cell {describe(cell)} does not say '{NOT_WRITTEN}': "
-                                f"{errors(cell) or cell['outputs']}")
+                                f"{shown or cell['outputs']}")
+                continue
+            lines = "\n".join(shown[0]["traceback"] or []).splitlines()
+            if len(lines) > SHORT or any("checks.py" in line or "Traceback" in line for line in lines):
+                problems.append(f"test cell {describe(cell)} shows {len(lines)} lines instead of "
+                                "one short message:\n" + "\n".join(lines[:40]))
         else:
             problems += [f"{describe(cell)} raised {e['ename']}: {e['evalue']}" for e in errors(cell)]
             if stderr(cell):
                 problems.append(f"{describe(cell)} wrote to stderr: {stderr(cell)[:300]}")
     assert not problems, "\n".join(problems)
+
+
+def shown(ran):
+    """{cell index: (pictures, widgets)} of the code cells that show any, test cells excepted."""
+    return {c["index"]: (c["images"], c["widgets"]) for c in ran
+            if c["type"] == "code" and not c["graded"] and (c["images"] or c["widgets"])}
 
 
 def no_widget_errors(page):
@@ -129,65 +167,55 @@ def no_widget_errors(page):
         expect(page.locator(".jp-NotebookPanel .jp-OutputArea-output", has_text=text)).to_have_count(0)
 
 
-def test_lesson_01_run_all_shows_unsolved_exercises_and_renders_plots(server, page):
-    path = lesson(LESSON_01)
-    first_test = graded_ids(path)[0]
-    open_notebook(page, server, path)
-    screenshot(page, "01_opened.png")
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_lesson_runs_all_solved_and_fresh(server, page, name):
+    path = lesson(f"{name}/{name}.ipynb")
+    number = name[:2]
 
-    # Run > Run All Cells: it stops at the first test cell, which says what is missing
+    # the lesson with every exercise filled in: Run All runs clean, and shows the reference pictures
+    solved_path = f"{name}/{name}_solved.ipynb"
+    server.write_notebook(solved_path, solved(read(student_path(name)), read(source_path(name))))
+    open_notebook(page, server, solved_path)
+    ran = run_all(page, solved_path, timeout=RUN)
+    check_solved_run(ran)
+    expected = shown(ran)
+    assert expected, f"the solved lesson {name} shows no picture or widget"
+    screenshot(page, f"{number}_solved_end.png")
+    server.shut_down_kernels()
+
+    # the fresh lesson, as a student opens it: Run All goes to the end
+    open_notebook(page, server, path)
+    screenshot(page, f"{number}_opened.png")
     ran = run_all(page, path, timeout=RUN)
-    stopped = next(c for c in ran if c["graded"])
-    assert stopped["grade_id"] == first_test
-    assert errors(stopped) and errors(stopped)[0]["ename"] == "NotWritten", stopped["outputs"]
-    assert NOT_WRITTEN in errors(stopped)[0]["evalue"]
-    before = [c for c in ran if c["index"] < stopped["index"] and c["type"] == "code"]
-    assert before and all(c["count"] is not None and not errors(c) for c in before)
-    # the explanations before the first exercise have their outputs
-    assert any(o["type"] == "stream" and o["text"].strip() for c in before for o in c["outputs"])
-    # what the student sees: the end of the test cell's traceback, with the message
-    output = cell_locator(page, stopped["index"]).locator(".jp-Cell-outputArea")
+    check_student_run(ran)
+    got = shown(ran)
+    missing = {i: (expected[i], got.get(i, (0, 0))) for i in expected if got.get(i) != expected[i]}
+    assert not missing and got.keys() == expected.keys(), \
+        f"(pictures, widgets) per cell, solved against fresh: {missing}; extra: {got.keys() - expected.keys()}"
+    no_widget_errors(page)
+
+    # what the student sees at the first test cell: the short message, whole, in view
+    first = next(c for c in ran if c["graded"])
+    output = cell_locator(page, first["index"]).locator(".jp-Cell-outputArea")
     scroll_to(output, block="end")
     expect(output.get_by_text(re.compile(r"NotWritten: \w+ is not written yet"))).to_be_in_viewport()
-    screenshot(page, "01_run_all.png")
+    screenshot(page, f"{number}_first_test.png")
 
-    # past every unsolved exercise to the end, as a student who skips them
-    ran, stops = run_to_the_end(page, path, timeout=RUN)
-    check_student_run(ran)
-    assert [ran[i]["grade_id"] for i in stops] == [c["grade_id"] for c in ran
-                                                  if c["graded"]][:len(stops)]
-    plots = [c for c in ran if any("image/png" in o["mimes"] for o in c["outputs"])]
-    assert plots, "lesson 01 shows no plot"
-    first_plot = cell_locator(page, plots[0]["index"])
-    image = first_plot.locator(".jp-OutputArea-output img").first
-    scroll_to(first_plot)
-    expect(image).to_be_visible()
-    info = image_info(image)
-    assert info["complete"] and info["width"] >= 300 and info["height"] >= 200, info
-    screenshot(page, "01_plot.png")
-
-    no_widget_errors(page)
-    # every plot rendered as an image with pixels
-    images = page.locator(".jp-NotebookPanel .jp-OutputArea-output img")
-    sizes = images.evaluate_all("imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-    assert len(sizes) >= len(plots) and all(ok and w > 0 and h > 0 for ok, w, h in sizes), sizes
-
-    # the lesson's slider explorer, if it has one, rendered too
-    explorers = [c for c in ran if any("application/vnd.jupyter.widget-view+json" in o["mimes"]
-                                       for o in c["outputs"])]
-    for cell in explorers:
-        node = cell_locator(page, cell["index"])
-        expect(node.locator(".widget-slider").first).to_be_visible()
-        expect(node.locator(".jp-OutputArea-output img").first).to_be_visible()
-    if explorers:
-        scroll_to(cell_locator(page, explorers[0]["index"]).locator(".jp-Cell-outputArea"))
-        screenshot(page, "01_explorer.png")
+    # and the last picture or widget of the lesson, drawn below every unsolved exercise
+    last = cell_locator(page, max(got))
+    scroll_to(last)
+    picture = last.locator(".jp-OutputArea-output img").first
+    if got[max(got)][0]:
+        expect(picture).to_be_visible()
+        info = image_info(picture)
+        assert info["complete"] and info["width"] >= 200 and info["height"] >= 150, info
+    screenshot(page, f"{number}_last_figure.png")
 
 
 def test_lesson_05_slider_redraws_the_explorer(server, page):
     path = lesson(LESSON_05)
     open_notebook(page, server, path)
-    ran, _ = run_to_the_end(page, path, timeout=RUN)
+    ran = run_all(page, path, timeout=RUN)
     check_student_run(ran)
 
     explorer_cells = [c for c in ran if "descent_explorer" in c["source"]]
@@ -209,8 +237,6 @@ def test_lesson_05_slider_redraws_the_explorer(server, page):
     readout = alpha.locator(".widget-readout")
     old_alpha = readout.inner_text()
     screenshot(page, "05_widgets_before.png")
-
-    no_widget_errors(page)
 
     # a student moves the learning-rate slider with the keyboard, towards the end with more room
     handle = alpha.locator(".noUi-handle")
@@ -235,15 +261,6 @@ def test_lesson_05_slider_redraws_the_explorer(server, page):
     assert after["hash"] != before["hash"], "the picture did not change when the slider moved"
     assert (after["width"], after["height"]) == (before["width"], before["height"])
     screenshot(page, "05_widgets_after.png")
-
-    # the other explorer(s) rendered as well
-    for other in explorer_cells[1:]:
-        node = cell_locator(page, other["index"])
-        expect(node.locator(".widget-slider").first).to_be_visible()
-        expect(node.locator(".jp-OutputArea-output img").first).to_be_visible()
-    if len(explorer_cells) > 1:
-        scroll_to(cell_locator(page, explorer_cells[1]["index"]).locator(".jp-Cell-outputArea"))
-        screenshot(page, "05_explorer_2d.png")
 
 
 def test_nbgrader_validate_button_reports_the_unsolved_exercises(server, page):
@@ -271,3 +288,10 @@ def test_nbgrader_validate_button_reports_the_unsolved_exercises(server, page):
     screenshot(page, "validate_dialog_error.png")
     dialog.locator(".jp-Dialog-footer button").last.click()
     expect(dialog).to_have_count(0)
+
+
+def test_no_news_pop_up_and_no_update_check(server):
+    """The course's settings override JupyterLab's defaults: never ask about news, never check."""
+    plugin = server.api("lab/api/settings/@jupyterlab/apputils-extension:notification")
+    defaults = {key: value["default"] for key, value in plugin["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
