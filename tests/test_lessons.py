@@ -96,3 +96,35 @@ def test_lessons_are_what_release_generates(tmp_path):
                 f"lessons/{relative} differs from solutions/: run `python -m autograder release`"
         else:
             assert (LESSONS / relative).read_bytes() == (tmp_path / relative).read_bytes()
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
+def test_test_cells_let_run_all_go_on(lesson):
+    """Every test cell has the tag raises-exception, in the source and in the student version,
+    so that Run All goes past an unsolved exercise to the end of the lesson."""
+    for path in (source_path(lesson), student_path(lesson)):
+        untagged = [describe(c) for c in read(path).cells if is_graded(c)
+                    and "raises-exception" not in c.metadata.get("tags", [])]
+        assert not untagged, f"{path.relative_to(ROOT)}: test cells without the tag: {untagged}"
+
+
+def test_every_lesson_has_the_same_notation_box_and_a_sources_cell():
+    boxes = set()
+    for lesson in LESSON_NAMES:
+        cells = read(source_path(lesson)).cells
+        assert cells[1].cell_type == "markdown" and cells[1].source.startswith("**Notation"), \
+            f"{lesson}: the second cell is not the notation box"
+        boxes.add(cells[1].source)
+        assert cells[-1].cell_type == "markdown" and cells[-1].source.startswith("## Sources"), \
+            f"{lesson}: the last cell is not the Sources cell"
+    assert len(boxes) == 1, "the notation boxes of the lessons differ"
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
+def test_student_notebook_names_its_sources_not_the_course_files(lesson):
+    """Students never see the course's internal names of the source articles ("seed 003")."""
+    import re
+
+    for cell in read(student_path(lesson)).cells:
+        found = re.findall(r"seed 0\d\d|seeds/", cell.source, flags=re.IGNORECASE)
+        assert not found, f"{describe(cell)} mentions {found}"
