@@ -10,7 +10,8 @@ test-artifacts/browser/.
   exercise filled in from solutions/ runs to the end without an error; on the
   fresh lesson it runs to the end too, every test cell shows its short
   "... is not written yet" message (no traceback through nnlib), no other cell
-  fails, and every picture and widget of the solved run is there;
+  fails, every picture and widget of the solved run is there, and the hints
+  of the exercises are folded away;
 - lesson 05: moving the learning-rate slider of the explorer with the
   keyboard redraws its picture;
 - nbgrader: the notebook toolbar has nbgrader's Validate button, and
@@ -200,6 +201,15 @@ def test_lesson_runs_all_solved_and_fresh(server, page, name):
     scroll_to(output, block="end")
     expect(output.get_by_text(re.compile(r"NotWritten: \w+ is not written yet"))).to_be_in_viewport()
     screenshot(page, f"{number}_first_test.png")
+
+    # the code-level hints of the exercises are there, folded away under their summaries
+    hints = sum(c["source"].count("<details>") for c in ran if c["type"] == "markdown")
+    folded = page.locator(".jp-NotebookPanel .jp-MarkdownOutput details").evaluate_all(
+        "nodes => nodes.map(d => !d.open && !!d.querySelector('summary'))")
+    assert folded == [True] * hints, f"{hints} hints in the lesson, shown folded: {folded}"
+    if hints:
+        scroll_to(page.locator(".jp-NotebookPanel .jp-MarkdownOutput details").first, block="center")
+        screenshot(page, f"{number}_hint.png")
 
     # and the last picture or widget of the lesson, drawn below every unsolved exercise
     last = cell_locator(page, max(got))

@@ -128,3 +128,26 @@ def test_student_notebook_names_its_sources_not_the_course_files(lesson):
     for cell in read(student_path(lesson)).cells:
         found = re.findall(r"seed 0\d\d|seeds/", cell.source, flags=re.IGNORECASE)
         assert not found, f"{describe(cell)} mentions {found}"
+
+
+def test_a_failed_check_shows_one_short_block_with_the_students_own_frames():
+    """In a real kernel: a wrong value shows the call, expected vs got and the hint, no traceback;
+    an error inside the student's function shows the student's frame ("Cell In[n]") and the error,
+    never nnlib's internals."""
+    lesson = "01_single_unit"
+    nb = read(student_path(lesson))
+    wrong = {"weighted_sum": "def weighted_sum(x, w, b):\n    return float(np.dot(w, x) - b)\n",
+             "step": "def step(z):\n    return np.asarray(z) >= threshold\n"}
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") in wrong:
+            cell.source = wrong[nbgrader_meta(cell)["grade_id"]]
+    ran = {nbgrader_meta(c).get("grade_id"): c for c in execute(nb, student_path(lesson).parent).cells}
+    shown = {}
+    for test in ("test_weighted_sum", "test_step"):
+        (error,) = errors(ran[test])
+        shown[test] = "\n".join(error["traceback"])
+        assert len(shown[test].splitlines()) <= 12, shown[test]
+        assert "checks.py" not in shown[test] and "Traceback" not in shown[test], shown[test]
+    assert "expected" in shown["test_weighted_sum"] and "add the bias b once" in shown["test_weighted_sum"]
+    assert "Cell In[" in shown["test_step"] and "in step" in shown["test_step"]
+    assert "NameError: name 'threshold' is not defined" in shown["test_step"]
