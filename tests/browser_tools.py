@@ -29,6 +29,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+except ImportError:  # the tests skip (or fail in CI) without playwright
+    PlaywrightTimeoutError = TimeoutError
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -300,6 +305,24 @@ _RENDERED = f"""(path) => {{
                             && !v.textContent.includes('Loading widget'))
         && images.every(i => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0);
 }}"""
+
+
+_PICTURES = f"""(path) => ({_PANEL})(path).content.widgets.map(cell => [
+    cell.node.querySelectorAll('.jp-OutputArea-output img').length,
+    cell.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="{WIDGET}"]').length])"""
+
+
+def wait_for_pictures(page, path, expected, timeout=60_000):
+    """Wait until the cells show the pictures and widgets of expected, {index: (pictures, widgets)}
+    (a widget can draw its picture a moment after its cell has finished); False if they never do."""
+    try:
+        page.wait_for_function(f"""([path, expected]) => {{
+            const now = ({_PICTURES})(path);
+            return expected.every(([i, pictures, widgets]) => now[i][0] === pictures && now[i][1] === widgets);
+        }}""", arg=[path, [[i, *counts] for i, counts in expected.items()]], timeout=timeout, polling=200)
+        return True
+    except PlaywrightTimeoutError:
+        return False
 
 
 def open_notebook(page, server, path, timeout=90_000):

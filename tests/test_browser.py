@@ -28,9 +28,9 @@ import re
 
 import pytest
 
-from browser_tools import (CHROMIUM, CHROMIUM_ARGS, LESSONS, LabServer, cell_locator, describe,
-                           errors, image_info, in_ci, open_notebook, run_all, screenshot,
-                           scroll_to, stderr, wait_for_kernel_idle)
+from browser_tools import (CHROMIUM, CHROMIUM_ARGS, LESSONS, LabServer, cell_locator, cells,
+                           describe, errors, image_info, in_ci, open_notebook, run_all, screenshot,
+                           scroll_to, stderr, wait_for_kernel_idle, wait_for_pictures)
 from notebook_tools import lesson_names, read, solved, source_path, student_path
 
 try:
@@ -189,7 +189,8 @@ def test_lesson_runs_all_solved_and_fresh(server, page, name):
     screenshot(page, f"{number}_opened.png")
     ran = run_all(page, path, timeout=RUN)
     check_student_run(ran)
-    got = shown(ran)
+    wait_for_pictures(page, path, expected)
+    got = shown(cells(page, path))
     missing = {i: (expected[i], got.get(i, (0, 0))) for i in expected if got.get(i) != expected[i]}
     assert not missing and got.keys() == expected.keys(), \
         f"(pictures, widgets) per cell, solved against fresh: {missing}; extra: {got.keys() - expected.keys()}"
