@@ -253,6 +253,8 @@ class LabServer:
 
 # JavaScript run in the page; `path` is the notebook's path below the server's root.
 WIDGET = "application/vnd.jupyter.widget-view+json"   # the MIME type of a widget's output
+IMAGES = "'.jp-OutputArea-output img'"                  # CSS selectors, quoted for JavaScript
+VIEWS = f"""'.jp-OutputArea-output[data-mime-type="{WIDGET}"]'"""
 
 _PANEL = """(path) => [...window.jupyterapp.shell.widgets('main')]
     .find(w => w.context && w.context.path === path && w.content && w.content.widgets)"""
@@ -291,16 +293,16 @@ _CELLS = f"""(path) => ({_PANEL})(path).content.widgets.map((cell, index) => {{
             mimes: Object.keys(o.data || {{}}),
         }})),
         // what the page shows: pictures (also those inside widgets) and widgets
-        images: cell.node.querySelectorAll('.jp-OutputArea-output img').length,
-        widgets: cell.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="{WIDGET}"]').length,
+        images: cell.node.querySelectorAll({IMAGES}).length,
+        widgets: cell.node.querySelectorAll({VIEWS}).length,
     }};
 }})"""
 
 # Every widget output has been drawn (no "Loading widget...", no error) and every picture decoded.
 _RENDERED = f"""(path) => {{
     const node = ({_PANEL})(path).node;
-    const views = [...node.querySelectorAll('.jp-OutputArea-output[data-mime-type="{WIDGET}"]')];
-    const images = [...node.querySelectorAll('.jp-OutputArea-output img')];
+    const views = [...node.querySelectorAll({VIEWS})];
+    const images = [...node.querySelectorAll({IMAGES})];
     return views.every(v => v.querySelector('.jupyter-widgets, .widget-box, .widget-inline-hbox')
                             && !v.textContent.includes('Loading widget'))
         && images.every(i => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0);
@@ -308,8 +310,7 @@ _RENDERED = f"""(path) => {{
 
 
 _PICTURES = f"""(path) => ({_PANEL})(path).content.widgets.map(cell => [
-    cell.node.querySelectorAll('.jp-OutputArea-output img').length,
-    cell.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="{WIDGET}"]').length])"""
+    cell.node.querySelectorAll({IMAGES}).length, cell.node.querySelectorAll({VIEWS}).length])"""
 
 
 def wait_for_pictures(page, path, expected, timeout=60_000):
