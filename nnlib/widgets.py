@@ -185,12 +185,12 @@ def _palette(picture, colors):
     return palette
 
 
-SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _power_of_ten(value, position=None):
     """Tick label of a power of ten on a log axis: 10⁻⁸ for 1e-8."""
-    return "10" + str(round(np.log10(value))).translate(SUPERSCRIPTS)
+    return "10" + str(round(np.log10(value))).translate(_SUPERSCRIPTS)
 
 
 def _first_not_finite(values):
