@@ -42,9 +42,9 @@ def sigmoid(z):
 def sigmoid_in_place(Z):
     """Overwrite the float array Z with sigmoid(Z) and return it.
 
-    The same operations as ``sigmoid`` without making new arrays; used where
-    Z is not needed afterwards (training, ``network.nn_cost_and_gradients``).
-    Introduced in lesson 07_digits.
+    The same operations as ``sigmoid``, so the same values, without making new
+    arrays: for where Z is not needed afterwards. No lesson teaches it; lesson
+    07_digits' training uses it through ``network.nn_cost_and_gradients``.
     """
     with np.errstate(over="ignore"):
         np.negative(Z, out=Z)
