@@ -3,7 +3,9 @@
 Pictures of digits and weights, cost curves, decision regions, confusion
 matrices, activation functions and gradient descent paths. Every function
 draws on a new figure unless it is given an ``ax`` (or ``fig``), returns the
-Axes (or the Figure for grids) and never calls ``plt.show()``.
+Axes (or the Figure for grids) and never calls ``plt.show()``. Legends have a
+fixed place: matplotlib's default search for the best one warns on stderr
+when it takes over a second, which a busy machine can make it do.
 """
 
 import numpy as np
