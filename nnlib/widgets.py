@@ -19,8 +19,10 @@ works in JupyterLab, Notebook 7 and VS Code without ipympl. The curve or the
 contours, with their axes, are drawn once per cost and kept as a bitmap; a
 slider move changes only the data of the path and cost lines (``set_data``),
 pastes the bitmap back, draws those lines and the cost axes on it, and encodes
-the PNG: about 40 ms for the J(w) explorer and 55 ms for the 2-D one (one core),
-against 190 and 280 ms for a new figure each time (``python bench/widgets.py``).
+a 256-colour PNG: 41 to 48 ms for the J(w) explorer and 43 to 50 ms for the 2-D
+one, against 340 to 620 ms for a new figure each time, on a 2-core machine
+with a load average of about 2 (``python bench/widgets.py``). Redrawing the
+cost axes is most of it.
 
 This module imports ipywidgets and matplotlib; ``import nnlib`` does not.
 
