@@ -4,7 +4,7 @@ A slider move in ``nnlib.widgets`` reruns gradient descent, updates only the
 path and cost lines of a figure drawn once, and renders it to PNG bytes (what
 the browser shows). The naive alternative builds a new figure on every move
 with ``nnlib.plot`` and renders it as the inline backend does
-(``bbox_inches="tight"``). Target: < 100 ms per move.
+(``bbox_inches="tight"``). Target: < 50 ms per move.
 
 Each explorer gets the same 30 moves: the learning-rate, start and steps
 sliders in turn. The table gives the median wall time and the median CPU time
@@ -26,7 +26,7 @@ import nnlib.widgets as nw  # noqa: E402
 from nnlib.optimize import gradient_descent  # noqa: E402
 
 MOVES = 30
-TARGET_MS = 100.0
+TARGET_MS = 50.0
 
 
 def moves(explorer):

@@ -93,6 +93,12 @@ def load_digits(path=None):
     X[i].reshape(20, 20) shows digit y[i] upright, ink = 1, paper = 0.
     Rows are sorted by label; shuffle or use train_test_split before training.
 
+    The decoded arrays are kept for the rest of the process, keyed by the
+    file's path, size and modification time, and every call returns fresh
+    copies of them: loading again costs a copy (about 2 ms) instead of reading
+    and checking the file (50 to 90 ms on a busy 2-core machine), and changing
+    what a call returned never changes what the next one returns.
+
     Parameters
     ----------
     path : str or Path, optional
@@ -117,7 +123,20 @@ def load_digits(path=None):
     path = Path(path) if path is not None else DATA_DIR / "digits.npz"
     if not path.is_file():
         raise FileNotFoundError(f"Digits data file not found: {path}. {DIGITS_HINT}")
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _digits_cache:
+        _digits_cache.clear()                 # one file kept at most
+        _digits_cache[key] = _read_digits(path)
+    X, y = _digits_cache[key]
+    return X.copy(), y.copy()
 
+
+_digits_cache = {}   # (path, size, mtime) -> (X, y), for load_digits
+
+
+def _read_digits(path):
+    """Read and check a digits file: (X, y) as load_digits returns them."""
     def bad(what):
         return DataFileError(f"{path} is not a valid digits file: {what}. {DIGITS_HINT}")
 

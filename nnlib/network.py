@@ -12,7 +12,7 @@ Notation (as in the lessons):
 """
 import numpy as np
 
-from .activations import sigmoid
+from .activations import sigmoid, sigmoid_in_place
 from .costs import cross_entropy, l2_penalty
 
 
@@ -79,7 +79,9 @@ def _weighted_input(A_prev, W, b, layer=None):
             f"{where}inputs have shape {A_prev.shape}, W has shape {W.shape} and "
             f"b has shape {b.shape}; expected W of shape (n_l, {A_prev.shape[-1]}) "
             "and b of shape (n_l,)")
-    return A_prev @ W.T + b
+    Z = A_prev @ W.T      # one BLAS call, into a new array
+    Z += b                # the bias in place: no second (m, n_l) array
+    return Z
 
 
 def forward_layers(X, params, g=sigmoid):
@@ -220,16 +222,19 @@ def backward(params, As, Y, lambda_):
     Introduced in lesson 06_backprop.
     """
     m = len(Y)
-    delta = (As[-1] - Y) / m
+    delta = As[-1] - Y
+    delta /= m
     grads = []
     for l in range(len(params), 0, -1):  # l = L, ..., 1
         W, _ = params[l - 1]
-        dW = delta.T @ As[l - 1] + (lambda_ / m) * W
+        dW = delta.T @ As[l - 1]         # one BLAS call; then the L2 term in place
+        dW += (lambda_ / m) * W
         db = delta.sum(axis=0)
         grads.append((dW, db))
         if l > 1:
             A = As[l - 1]
-            delta = (delta @ W) * (A * (1.0 - A))  # sigmoid_prime(Zs[l - 2])
+            delta = delta @ W
+            delta *= A * (1.0 - A)       # sigmoid_prime(Zs[l - 2]), from the activations
     return grads[::-1]
 
 
@@ -247,10 +252,18 @@ def backprop(params, X, Y, lambda_):
 def nn_cost_and_gradients(params, X, Y, lambda_):
     """``nn_cost`` and ``backprop`` from a single forward pass: (J, grads).
 
+    Training calls this about a hundred times, so the forward pass keeps only
+    what ``backward`` needs: each layer is one matrix product into a new
+    array, to which the bias and the sigmoid are applied in place (the Zs of
+    ``forward_layers`` are not kept: the sigmoid's derivative needs only A).
+    Same values as ``nn_cost`` and ``backprop``.
+
     Introduced in lesson 07_digits.
     """
     Y = np.asarray(Y, dtype=float)
-    _, As = forward_layers(X, params)
+    As = [np.asarray(X, dtype=float)]
+    for l, (W, b) in enumerate(params, start=1):
+        As.append(sigmoid_in_place(_weighted_input(As[-1], W, b, layer=l)))
     J = cross_entropy(As[-1], Y) + l2_penalty(params, lambda_, len(Y))
     return J, backward(params, As, Y, lambda_)
 

@@ -3,7 +3,9 @@
 Pictures of digits and weights, cost curves, decision regions, confusion
 matrices, activation functions and gradient descent paths. Every function
 draws on a new figure unless it is given an ``ax`` (or ``fig``), returns the
-Axes (or the Figure for grids) and never calls ``plt.show()``.
+Axes (or the Figure for grids) and never calls ``plt.show()``. Legends have a
+fixed place: matplotlib's default search for the best one warns on stderr
+when it takes over a second, which a busy machine can make it do.
 """
 
 import numpy as np
@@ -62,14 +64,63 @@ def _padded_range(values, margin=0.2):
     return low - margin * span, high + margin * span
 
 
-def _grid_figure(count, fig, cell_size):
-    """Return a figure and the (rows, cols) of a square-ish grid of count cells."""
+def _equal_ranges(history, w1_range, w2_range):
+    """(w1_range, w2_range) for a 2-D path: given ranges as they are; a range not
+    given covers the path with a margin, widened to the other axis' span."""
+    given = [w1_range, w2_range]
+    ranges = [tuple(r) if r is not None else _padded_range(history[:, i])
+              for i, r in enumerate(given)]
+    span = max(high - low for low, high in ranges)
+    for i, (low, high) in enumerate(ranges):
+        if given[i] is None:
+            middle = (low + high) / 2
+            ranges[i] = (middle - span / 2, middle + span / 2)
+    return ranges
+
+
+def _evaluate_grid(J, W1, W2):
+    """J at every point (W1[i, j], W2[i, j]) of a grid, shape W1.shape.
+
+    J is called once on the whole grid, the weights along the first axis
+    (shape (2, p, q)) or the last (shape (p, q, 2)), when that gives an array
+    of the grid's shape that agrees with J at single points; otherwise it is
+    called point by point.
+    """
+    def at(i, j):
+        return float(J(np.array([W1[i, j], W2[i, j]])))
+
+    for grid in (np.stack([W1, W2]), np.stack([W1, W2], axis=-1)):
+        try:
+            with np.errstate(all="ignore"):
+                costs = np.asarray(J(grid), dtype=float)
+        except Exception:                 # J takes one point only: try the next way
+            continue
+        corners = [(0, 0), (-1, -1), (W1.shape[0] // 3, W1.shape[1] // 2)]
+        if costs.shape == W1.shape and np.allclose(
+                [costs[c] for c in corners], [at(*c) for c in corners], equal_nan=True):
+            return costs
+    costs = np.empty(W1.shape)
+    for i in range(W1.shape[0]):
+        for j in range(W1.shape[1]):
+            costs[i, j] = at(i, j)
+    return costs
+
+
+def _grid_figure(count, fig, cell_size, top=0.1, right=0.1):
+    """Return a figure and the (rows, cols) of a square-ish grid of count cells.
+
+    A new figure gets its spacing set here, with ``top`` and ``right`` inches
+    beside the grid: constrained layout would place each of the (up to 36)
+    Axes again at every draw, which takes about half of the drawing time.
+    """
     cols = int(np.ceil(np.sqrt(count)))
     rows = int(np.ceil(count / cols))
     cell_size = min(cell_size, 10 / cols)   # at most 10 inches wide
     if fig is None:
-        fig = plt.figure(figsize=(cols * cell_size, rows * cell_size * 1.15),
-                         layout="constrained")
+        width, height = cols * cell_size + right, rows * cell_size * 1.15 + top
+        fig = plt.figure(figsize=(width, height))
+        fig.subplots_adjust(left=0.1 / width, right=1 - right / width, bottom=0.1 / height,
+                            top=1 - top / height, wspace=0.1, hspace=0.3)
     return fig, rows, cols
 
 
@@ -170,7 +221,8 @@ def weights_grid(W, shape=(20, 20), fig=None):
     if limit == 0:
         limit = 1.0
 
-    fig, rows, cols = _grid_figure(W.shape[0], fig, cell_size=1.3)
+    made_here = fig is None
+    fig, rows, cols = _grid_figure(W.shape[0], fig, cell_size=1.3, top=0.6, right=1.1)
     axes = []
     for i in range(W.shape[0]):
         ax = fig.add_subplot(rows, cols, i + 1)
@@ -180,8 +232,17 @@ def weights_grid(W, shape=(20, 20), fig=None):
         ax.set_yticks([])
         ax.set_title(f"unit {i}", fontsize=10)
         axes.append(ax)
-    fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
-    fig.suptitle("weights of each unit (one row of W per image)")
+    title = "weights of each unit (one row of W per image)"
+    if made_here:     # in the margins _grid_figure left on the right and at the top
+        width, height = fig.get_size_inches()
+        grid = fig.subplotpars
+        span = grid.top - grid.bottom
+        fig.colorbar(image, label="weight", cax=fig.add_axes(
+            [grid.right + 0.25 / width, grid.bottom + 0.1 * span, 0.2 / width, 0.8 * span]))
+        fig.suptitle(title, y=1 - 0.08 / height, va="top")
+    else:
+        fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
+        fig.suptitle(title)
     return fig
 
 
@@ -229,7 +290,7 @@ def cost_curve(costs, ax=None, label=None, logy=False):
     ax.set_title("cost during training")
     ax.grid(True, alpha=0.3)
     if label is not None:
-        ax.legend()
+        ax.legend(loc="upper right")
     return ax
 
 
@@ -300,7 +361,7 @@ def decision_regions(predict_fn, X, y, ax=None, resolution=200, padding=0.5):
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title("decision regions")
-    ax.legend(loc="best", framealpha=0.8)
+    ax.legend(loc="upper right", framealpha=0.8)
     return ax
 
 
@@ -387,7 +448,7 @@ def activation_curves(functions, z=None, ax=None):
     ax.set_ylabel("g(z)")
     ax.set_title("activation functions")
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left")
     return ax
 
 
@@ -456,7 +517,7 @@ def descent_path_1d(J, history, ax=None, w_range=None):
     ax.set_ylabel("J(w)")
     ax.set_title(f"gradient descent: {len(history) - 1} steps")
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper center")
     return ax
 
 
@@ -466,13 +527,18 @@ def descent_path_2d(J, history, ax=None, w1_range=None, w2_range=None, levels=30
     Parameters
     ----------
     J : callable
-        Cost as a function of one array w of shape (2,).
+        Cost as a function of one array w of shape (2,). If J also accepts
+        the whole grid at once (w of shape (2, p, q), as ``w[0] ** 2 + w[1] ** 2``
+        does, or (p, q, 2)), it is called once instead of once per point.
     history : array_like, shape (steps+1, 2)
         w before the first step and after each step.
     ax : matplotlib Axes, optional
         Axes to draw on.
     w1_range, w2_range : tuple of float, optional
-        (low, high) of each axis; default covers the history with a margin.
+        (low, high) of each axis. A range not given covers the history with a
+        margin, widened to the span of the other axis. Both axes have the same
+        scale, so a round bowl looks round and the path crosses the contours
+        at right angles.
     levels : int or sequence of float
         Number of contour lines, or the costs at which to draw them.
 
@@ -483,20 +549,12 @@ def descent_path_2d(J, history, ax=None, w1_range=None, w2_range=None, levels=30
     Introduced in lesson 05_gradient_descent.
     """
     history = np.asarray(history, dtype=float).reshape(-1, 2)
-    if w1_range is None:
-        w1_range = _padded_range(history[:, 0])
-    if w2_range is None:
-        w2_range = _padded_range(history[:, 1])
+    w1_range, w2_range = _equal_ranges(history, w1_range, w2_range)
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
 
-    w1 = np.linspace(w1_range[0], w1_range[1], 100)
-    w2 = np.linspace(w2_range[0], w2_range[1], 100)
-    W1, W2 = np.meshgrid(w1, w2)
-    costs = np.zeros(W1.shape)
-    for i in range(W1.shape[0]):
-        for j in range(W1.shape[1]):
-            costs[i, j] = J(np.array([W1[i, j], W2[i, j]]))
+    W1, W2 = np.meshgrid(np.linspace(*w1_range, 100), np.linspace(*w2_range, 100))
+    costs = _evaluate_grid(J, W1, W2)
     contours = ax.contour(W1, W2, costs, levels=levels, cmap="viridis")
     ax.figure.colorbar(contours, ax=ax, label="J(w)")
 
@@ -509,9 +567,10 @@ def descent_path_2d(J, history, ax=None, w1_range=None, w2_range=None, levels=30
     ax.plot(*history[-1], "*", color="red", markersize=14, label="end")
     ax.set_xlim(w1_range)
     ax.set_ylim(w2_range)
+    ax.set_aspect("equal", adjustable="box")  # a round bowl looks round
     _number_points(ax, history[:, 0], history[:, 1], color="C3")
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_title(f"gradient descent: {len(history) - 1} steps")
-    ax.legend()
+    ax.legend(loc="upper right", framealpha=0.8)
     return ax

@@ -19,8 +19,10 @@ works in JupyterLab, Notebook 7 and VS Code without ipympl. The curve or the
 contours, with their axes, are drawn once per cost and kept as a bitmap; a
 slider move changes only the data of the path and cost lines (``set_data``),
 pastes the bitmap back, draws those lines and the cost axes on it, and encodes
-the PNG: about 40 ms for the J(w) explorer and 55 ms for the 2-D one (one core),
-against 190 and 280 ms for a new figure each time (``python bench/widgets.py``).
+a 256-colour PNG: 41 to 48 ms for the J(w) explorer and 43 to 50 ms for the 2-D
+one, against 340 to 620 ms for a new figure each time, on a 2-core machine
+with a load average of about 2 (``python bench/widgets.py``). Redrawing the
+cost axes is most of it.
 
 This module imports ipywidgets and matplotlib; ``import nnlib`` does not.
 
@@ -32,8 +34,9 @@ import ipywidgets as widgets
 import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .data import load_houses
 from .optimize import gradient_descent
@@ -157,6 +160,41 @@ def _set_range(slider, low, high, value):
     slider.value = value
 
 
+def _palette(picture, colors):
+    """A palette of 256 colours (a "P" PIL image) for pictures like this RGB one.
+
+    White, black and the given colours are in it exactly; the others are made
+    by median cut from the picture and from the given colours blended with
+    white, so that an artist missing from this picture (a note that appears
+    later) still finds its colours in the palette.
+    """
+    exact = [(255, 255, 255), (0, 0, 0)] + [tuple(round(255 * c) for c in to_rgb(color))
+                                            for color in colors]
+    blends = np.array([[(1 - t) * np.array(rgb) + t * 255 for t in (0.3, 0.6)]
+                       for rgb in exact[2:]], dtype=np.uint8)
+    strip = np.repeat(np.repeat(blends.reshape(1, -1, 3), 16, axis=1), 16, axis=0)
+    sample = PIL.Image.new("RGB", (max(picture.width, strip.shape[1]),
+                                   picture.height + strip.shape[0]), "white")
+    sample.paste(picture, (0, 0))
+    sample.paste(PIL.Image.fromarray(strip), (0, picture.height))
+    palette = sample.quantize(colors=256 - len(exact), method=PIL.Image.Quantize.MEDIANCUT)
+    made = np.array(palette.getpalette()[:3 * (256 - len(exact))]).reshape(-1, 3)
+    # Pillow maps a pixel to the colour nearest to the centre of a small box of
+    # colours around it: a made colour close to an exact one would win over it
+    # (white would come out as 252, 252, 252), so those are left out.
+    far = np.abs(made[:, None, :] - np.array(exact)[None]).max(axis=-1).min(axis=1) > 8
+    palette.putpalette(made[far].ravel().tolist() + [value for rgb in exact for value in rgb])
+    return palette
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value, position=None):
+    """Tick label of a power of ten on a log axis: 10⁻⁸ for 1e-8."""
+    return "10" + str(round(np.log10(value))).translate(_SUPERSCRIPTS)
+
+
 def _first_not_finite(values):
     """Index of the first row of values holding inf or nan, or None."""
     bad = ~np.isfinite(np.asarray(values, dtype=float).reshape(len(values), -1)).all(axis=1)
@@ -223,8 +261,15 @@ class Explorer(widgets.VBox):
         self.ax_cost.set_xlabel("step k")
         self.ax_cost.set_ylabel("cost J after k steps")
         self.ax_cost.grid(True, alpha=0.3)
-        self.ax_cost.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # The cost axes is drawn again at every move. Its labels (and, in
+        # _draw_costs, its title) get fixed places, which spares matplotlib
+        # measuring every tick label to place them, and a few ticks suffice.
+        self.ax_cost.xaxis.set_label_coords(0.5, -0.1)
+        self.ax_cost.yaxis.set_label_coords(-0.13, 0.5)
+        self.ax_cost.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        self._y_locators()
         self._background = None          # bitmap of the cost picture, made by render()
+        self._palette = None             # the PNGs' colours, made with it
         self._draw_cost()
 
         self.controls["cost"].observe(self._on_cost, names="value")
@@ -293,6 +338,7 @@ class Explorer(widgets.VBox):
         log = low > 0 and high / low > 100
         if log != (ax.get_yscale() == "log"):
             ax.set_yscale("log" if log else "linear")
+            self._y_locators()
         self.cost_line.set_data(np.arange(len(costs)), np.where(np.isfinite(costs), costs, np.nan))
         if log:   # the log locator puts ticks beyond the limits: keep those finite
             ax.set_ylim(low / 2, min(high * 2, 1e250))
@@ -301,7 +347,16 @@ class Explorer(widgets.VBox):
             span = (high - low) or max(abs(high), 1.0)
             ax.set_ylim(low - 0.08 * span, high + 0.08 * span)
         ax.set_xlim(-0.5, max(len(costs) - 1, 1) + 0.5)
-        ax.set_title(f"cost per step (last: J = {costs[-1]:.4g})", fontsize=11)
+        ax.set_title(f"cost per step (last: J = {costs[-1]:.4g})", fontsize=11, y=1.0)
+
+    def _y_locators(self):
+        """A few major ticks on the cost axis (which set_yscale resets), no minor ones."""
+        axis = self.ax_cost.yaxis
+        log = self.ax_cost.get_yscale() == "log"
+        axis.set_major_locator(LogLocator(numticks=6) if log else MaxNLocator(nbins=6))
+        axis.set_minor_locator(NullLocator())
+        if log:   # 10⁻⁸ in plain text: new exponents at every move, and mathtext is slow
+            axis.set_major_formatter(FuncFormatter(_power_of_ten))
 
     def _write_status(self, history, costs, alpha):
         n_steps = len(history) - 1
@@ -323,11 +378,14 @@ class Explorer(widgets.VBox):
 
         The picture of the cost (curve or contours, axes, labels) is drawn once
         and kept as a bitmap; each render pastes it back, draws the path and the
-        cost axes on top, and encodes the result as PNG.
+        cost axes on top, and encodes the result as a PNG of 256 colours: a
+        palette made from the first picture of this cost (``_palette``), which
+        encodes several times faster than full colour and looks the same.
         """
         canvas = self.figure.canvas
         moving = [self.path_line, self.start_marker, self.end_marker, self.note]
-        if self._background is None:
+        new_cost = self._background is None
+        if new_cost:
             for artist in moving + [self.ax_cost]:
                 artist.set_animated(True)     # left out of canvas.draw()
             canvas.draw()
@@ -338,7 +396,11 @@ class Explorer(widgets.VBox):
         self.figure.draw_artist(self.ax_cost)
         width, height = canvas.get_width_height()
         picture = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw",
-                                       "RGBA", 0, 1)
+                                       "RGBA", 0, 1).convert("RGB")
+        if new_cost:
+            colors = [line.get_color() for line in moving[:3] + [self.cost_line]]
+            self._palette = _palette(picture, colors + [self.note.get_color(), "black"])
+        picture = picture.quantize(palette=self._palette, dither=PIL.Image.Dither.NONE)
         buffer = io.BytesIO()
         picture.save(buffer, format="png", compress_level=1)
         self.image.value = buffer.getvalue()
@@ -438,6 +500,7 @@ class DescentExplorer2D(Explorer):
         self._path_artists(ax, "C3")
         ax.set_xlim(cost.w_range)
         ax.set_ylim(cost.w2_range)
+        ax.set_aspect("equal", adjustable="box")   # a round bowl looks round
         ax.set_xlabel("$w_1$")
         ax.set_ylabel("$w_2$")
         ax.set_title(cost.formula, fontsize=11)

@@ -5,7 +5,7 @@ import pytest
 from nnlib.activations import identity, sigmoid, step
 from nnlib.costs import cross_entropy
 from nnlib.gradcheck import THRESHOLD, check_gradients, numerical_gradient, relative_difference
-from nnlib.network import (backprop, collapse_linear, count_parameters, forward,
+from nnlib.network import (backprop, backward, collapse_linear, count_parameters, forward,
                            forward_layers, layer_forward, nn_cost, nn_cost_and_gradients,
                            pack, predict, random_init, unpack, xor_params)
 
@@ -140,3 +140,44 @@ def test_numerical_gradient_leaves_input_untouched():
     w = np.array([1.0, 2.0])
     numerical_gradient(lambda v: float(v @ v), w)
     np.testing.assert_array_equal(w, [1.0, 2.0])
+
+
+def test_cost_and_gradients_change_none_of_their_inputs_and_take_lists_and_float32():
+    # the fast pass works in place on its own arrays only
+    params, X, Y = random_problem([6, 5, 4, 3], 9, 8)
+    before = [(W.copy(), b.copy()) for W, b in params], X.copy(), Y.copy()
+    J, grads = nn_cost_and_gradients(params, X, Y, 0.4)
+    for (W, b), (W0, b0) in zip(params, before[0]):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+    np.testing.assert_array_equal(X, before[1])
+    np.testing.assert_array_equal(Y, before[2])
+    # the same numbers from float32 arrays and from nested lists
+    small = [(W.astype(np.float32), b.tolist()) for W, b in params]
+    J32, grads32 = nn_cost_and_gradients(small, X.astype(np.float32).tolist(), Y.tolist(), 0.4)
+    assert J32 == pytest.approx(nn_cost(small, X.astype(np.float32), Y, 0.4), rel=1e-12)
+    assert relative_difference(pack(grads32), pack(grads)) < 1e-6
+    with pytest.raises(ValueError, match="layer 2"):
+        nn_cost_and_gradients([params[0], (params[2][0], params[2][1])], X, Y, 0.4)
+
+
+def test_backward_leaves_the_forward_pass_untouched():
+    params, X, Y = random_problem([6, 5, 3], 9, 9)
+    Zs, As = forward_layers(X, params)
+    copies = [A.copy() for A in As]
+    backward(params, As, Y, 0.4)
+    for A, A0 in zip(As, copies):
+        np.testing.assert_array_equal(A, A0)
+
+
+def test_sigmoid_in_place_gives_the_sigmoid_in_the_same_array_without_warnings():
+    import warnings
+
+    from nnlib.activations import sigmoid_in_place
+    z = np.array([[-1000.0, -3.0, 0.0], [0.5, 40.0, 1000.0]])
+    expected = sigmoid(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = sigmoid_in_place(z)
+    assert out is z
+    np.testing.assert_array_equal(z, expected)            # the same operations, bit for bit

@@ -312,3 +312,72 @@ def test_descent_path_2d_given_ranges_on_given_axes():
     out = descent_path_2d(lambda w: w @ w, history, ax=ax, w1_range=(-2, 2), w2_range=(-1, 3))
     assert out is ax
     assert ax.get_xlim() == (-2, 2) and ax.get_ylim() == (-1, 3)
+
+
+def test_descent_path_2d_calls_an_array_cost_once_on_the_whole_grid():
+    calls = []
+
+    def J(w):                             # w[0], w[1]: works on one point or a whole grid
+        calls.append(np.shape(w))
+        return w[0] ** 2 + 10 * w[1] ** 2
+
+    history = np.array([[-4.0, 1.5], [-3.2, -1.2], [-1.7, 0.5]])
+    ax = descent_path_2d(J, history, levels=12)
+    assert calls[0] == (2, 100, 100) and len(calls) <= 4   # the grid, then 3 spot checks
+    # the same contours as a cost that takes one point at a time
+    one_point = descent_path_2d(lambda w: float(w @ np.array([w[0], 10 * w[1]])), history,
+                                levels=12)
+    np.testing.assert_allclose(ax.collections[0].get_array(),
+                               one_point.collections[0].get_array())
+
+
+def test_descent_path_2d_weights_on_the_last_axis_or_one_point_only():
+    def J_last(w):                        # the convention of nnlib.widgets' costs
+        return w[..., 0] ** 2 + 3 * w[..., 1] ** 2
+
+    def J_point(w):
+        assert w.shape == (2,)
+        return w[0] ** 2 + 3 * w[1] ** 2
+
+    history = np.array([[2.0, 1.0], [1.0, -0.5]])
+    levels = [costs.get_array() for costs in
+              (descent_path_2d(J, history).collections[0] for J in (J_last, J_point))]
+    np.testing.assert_allclose(levels[0], levels[1])
+
+
+def test_descent_path_2d_a_grid_answer_that_disagrees_with_single_points_is_not_used():
+    def J(w):                             # sums everything it is given: right for one point only
+        return float(np.sum(np.square(w)))
+
+    ax = descent_path_2d(J, np.array([[1.0, 1.0], [0.0, 0.5]]), levels=[0.5, 1.0])
+    circles = ax.collections[0].get_paths()           # J = 0.5 and J = 1, point by point
+    assert len(circles) == 2 and all(len(circle.vertices) > 20 for circle in circles)
+
+
+def test_descent_path_2d_has_equal_scales_on_both_axes():
+    history = np.array([[-4.0, 0.3], [-2.0, 0.1], [0.0, 0.0]])   # a path along w1
+    ax = descent_path_2d(lambda w: w[0] ** 2 + w[1] ** 2, history)
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
+    assert x_high - x_low == pytest.approx(y_high - y_low)
+    assert y_low < 0.0 and y_high > 0.3
+    assert ax.get_aspect() == 1.0
+    ax.figure.canvas.draw()
+    box = ax.get_window_extent()
+    assert box.width == pytest.approx(box.height, rel=0.01)   # a round bowl looks round
+    # a range that is given is kept, the other one widened to its span
+    ax = descent_path_2d(lambda w: w @ w, history, w1_range=(-6, 2))
+    assert ax.get_xlim() == (-6, 2) and np.diff(ax.get_ylim())[0] == pytest.approx(8)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: cost_curve([3, 2, 1], label="a"),
+    lambda: decision_regions(lambda g: g[:, 0] > 0, np.array([[0.0, 1], [1, 0]]), [0, 1]),
+    lambda: activation_curves({"sigmoid": np.tanh}),
+    lambda: descent_path_1d(np.square, [1.0, 0.5]),
+    lambda: descent_path_2d(lambda w: w @ w, [[1.0, 1.0], [0.5, 0.5]]),
+])
+def test_legends_have_a_fixed_place(draw):
+    # loc="best" searches for room and, when that is slow, prints a warning to
+    # stderr, which a notebook would show
+    legend = draw().get_legend()
+    assert legend is not None and legend._loc != 0          # 0 is "best"

@@ -25,3 +25,22 @@ def test_training_is_reproducible_with_a_seed():
     a = nnlib.train(X_small, y_small, [400, 25, 10], maxiter=5, rng=3)
     b = nnlib.train(X_small, y_small, [400, 25, 10], maxiter=5, rng=3)
     np.testing.assert_array_equal(a[0][0], b[0][0])
+
+
+def test_loading_the_digits_again_gives_fresh_copies_and_notices_a_new_file(tmp_path):
+    import shutil
+
+    from nnlib.data import DATA_DIR
+    path = tmp_path / "digits.npz"
+    shutil.copy(DATA_DIR / "digits.npz", path)
+    X, y = nnlib.load_digits(path)
+    X[:] = 0.0                                          # a student's mistake
+    y[:] = 0
+    X2, y2 = nnlib.load_digits(path)
+    assert X2.max() == 1.0 and set(np.unique(y2)) == set(range(10))
+    assert not np.shares_memory(X2, nnlib.load_digits(path)[0])
+    with np.load(path) as npz:                          # the file changes: read again
+        X_int, y_int = npz["X"], npz["y"]
+    np.savez_compressed(path, X=255 - X_int, y=y_int)
+    X3, _ = nnlib.load_digits(path)
+    np.testing.assert_allclose(X3, 1.0 - X2)

@@ -227,3 +227,39 @@ def test_importing_nnlib_does_not_import_ipywidgets():
     code = "import sys, nnlib; print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def decoded(explorer):
+    from io import BytesIO
+
+    from PIL import Image
+    return Image.open(BytesIO(bytes(explorer.image.value)))
+
+
+def test_the_256_colour_png_looks_like_the_full_colour_figure(explorer_2d):
+    explorer_2d.controls["alpha"].value = 0.02
+    picture = decoded(explorer_2d)
+    assert picture.mode == "P"
+    shown = np.asarray(picture.convert("RGB")).astype(int)
+    drawn = np.asarray(explorer_2d.figure.canvas.buffer_rgba())[..., :3].astype(int)
+    difference = np.abs(shown - drawn).max(axis=-1)
+    assert difference.mean() < 3 and np.percentile(difference, 99.9) < 40
+
+
+def test_a_note_that_appears_later_keeps_its_red(explorer):
+    explorer.controls["alpha"].value = 1.2           # the bowl diverges: w leaves the plot
+    assert "leaves the plot" in explorer.note.get_text()
+    picture = np.asarray(decoded(explorer).convert("RGB")).astype(int)
+    box = explorer.note.get_window_extent()
+    height = picture.shape[0]
+    note = picture[int(height - box.y1):int(height - box.y0) + 1, int(box.x0):int(box.x1) + 1]
+    red = np.all(np.abs(note - [214, 39, 40]) < 30, axis=-1)    # matplotlib's C3
+    assert red.sum() > 30
+
+
+def test_2d_explorer_has_equal_scales_on_both_axes(explorer_2d):
+    ax = explorer_2d.ax_path
+    assert ax.get_aspect() == 1.0
+    box = ax.get_window_extent()
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
+    assert box.width / box.height == pytest.approx((x_high - x_low) / (y_high - y_low), rel=0.02)
