@@ -20,9 +20,9 @@ import nbformat
 import pytest
 
 from autograder import sample_class
+from autograder.course import ROOT
 from notebook_tools import require_sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_single_unit"
 TESTS = ["test_sigmoid", "test_sigmoid_stable", "test_step", "test_unit_output", "test_weighted_sum"]
 
