@@ -17,7 +17,9 @@ for untrusted notebooks.
 Everything else (probes, output limits, scoring) is done by the steps
 around it (pipeline.py).
 """
+import os
 import shutil
+import stat
 import time
 from pathlib import Path
 from queue import Empty
@@ -112,6 +114,7 @@ class SandboxedExecute(Execute):
                 pass
             for name in WORK_FOLDERS:
                 shutil.rmtree(self.workdir / name, ignore_errors=True)
+            _remove_links(self.workdir)
         if time.monotonic() >= deadline - 1:
             record.note(nb, "timeout", f"the notebook ran past its limit of {self.notebook_timeout} s, "
                                        "so its last cells did not run")
@@ -150,6 +153,19 @@ class SandboxedExecute(Execute):
         if code > 128:
             return f"signal {code - 128}"
         return f"exit code {code}" if code >= 0 else f"signal {-code}"
+
+
+def _remove_links(folder):
+    """Remove what the kernel left in its folder that is neither a file nor a
+    folder (symbolic links, named pipes, sockets): nbgrader writes the
+    autograded notebook there, and must not write through a link or block
+    on a pipe."""
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            path = os.path.join(parent, name)
+            mode = os.lstat(path).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                os.unlink(path)
 
 
 def _polled_in_slices(get_msg, step=0.5):

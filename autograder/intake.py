@@ -39,10 +39,16 @@ def find_submissions(submissions, lessons=None):
         raise SystemExit(f"grade: {submissions} is not a folder of student submissions")
     known = course.lesson_names()
     jobs, rows = [], []
-    for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for lesson_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for student_dir in _folders(submissions):
+        if student_dir.is_symlink():
+            rows.append(row(student_dir.name, "", 0, 0, "corrupt", _LINK.format(f"{student_dir.name}/")))
+            continue
+        for lesson_dir in _folders(student_dir):
             student, lesson = student_dir.name, lesson_dir.name
             if lessons and lesson not in lessons:
+                continue
+            if lesson_dir.is_symlink() and lesson in known:
+                rows.append(row(student, lesson, 0, None, "corrupt", _LINK.format(f"{lesson}/")))
                 continue
             if lesson not in known:
                 rows.append(row(student, lesson, 0, 0, "unknown",
@@ -57,8 +63,23 @@ def find_submissions(submissions, lessons=None):
     return jobs, rows
 
 
+_LINK = "{} is a symbolic link; the grader does not follow links out of the submissions"
+
+
+def _folders(folder):
+    """The folders in `folder` (and links, which are reported, never followed)."""
+    return sorted(p for p in folder.iterdir()
+                  if not p.name.startswith(".") and (p.is_symlink() or p.is_dir()))
+
+
 def check_notebook(path):
-    """(status, reason) if the file cannot be graded, else None."""
+    """(status, reason) if the file cannot be graded, else None. Nothing is
+    read through a link: not a symbolic link, not a file with other names."""
+    if path.is_symlink():
+        return "corrupt", _LINK.format(path.name)
+    if path.is_file() and path.stat().st_nlink > 1:
+        return "corrupt", (f"{path.name} has {path.stat().st_nlink} hard links; the grader reads "
+                           "only files that are nowhere else")
     if not path.is_file():
         found = sorted(p.name for p in path.parent.iterdir() if not p.name.startswith("."))
         return "missing", (f"no {path.name} in {path.parent.name}/ "

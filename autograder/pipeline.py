@@ -27,17 +27,24 @@ configured, are left out):
  14. AssignLatePenalties
  15. CheckCellMetadata
 
+Feedback (nbgrader's generate_feedback, in the worker that graded it):
+ 16. GetGrades               the scores, from the gradebook
+ 17. CSSHTMLHeaderPreprocessor
+ 18. HideHiddenTests (*)     hidden tests' lines and outputs left out
+
 State between steps travels in the notebook: the events in its metadata
 (record.py), the probes' inputs and results in its folder (.grader/).
 """
 from pathlib import Path
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    DeduplicateIds, LimitOutput, OverwriteCells,
+                                    DeduplicateIds, GetGrades, LimitOutput, OverwriteCells,
                                     OverwriteKernelspec, SaveAutoGrades)
 
 from . import course
 from .execute import SandboxedExecute
+from .feedback import HideHiddenTests
 from .intake import Intake
 from .outputs import LimitOutputSize, UnscoreStderr
 from .probes.steps import InsertProbes, JudgeProbes
@@ -45,6 +52,7 @@ from .probes.steps import InsertProbes, JudgeProbes
 SANITIZE = [Intake, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 AUTOGRADE = [InsertProbes, SandboxedExecute, LimitOutputSize, LimitOutput, JudgeProbes, UnscoreStderr,
              SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
 
 
 def grading_config(root, cell_timeout=60, notebook_timeout=600, matplotlib_cache=""):
@@ -56,6 +64,7 @@ def grading_config(root, cell_timeout=60, notebook_timeout=600, matplotlib_cache
     c.CourseDirectory.db_url = f"sqlite:///{root}/gradebook.db"
     c.Autograde.sanitize_preprocessors = SANITIZE
     c.Autograde.autograde_preprocessors = AUTOGRADE
+    c.GenerateFeedback.preprocessors = FEEDBACK
     c.OverwriteCells.add_missing_cells = True
     c.Intake.release_folder = str(Path(root) / c.CourseDirectory.release_directory)
     c.SandboxedExecute.cell_timeout = cell_timeout

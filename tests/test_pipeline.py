@@ -6,6 +6,7 @@ through all of them.
 """
 import copy
 import json
+import os
 
 import nbformat
 import numpy as np
@@ -209,3 +210,79 @@ def test_deeply_nested_or_huge_results_are_not_read(tmp_path):
     (tmp_path / "big.json").write_text(" " * (judges.MAX_MANIFEST_BYTES + 1))
     np.savez(tmp_path / "big.npz")
     assert "unreadable" in judges.read_results(tmp_path, "big", 1)[0][0].what
+
+
+# ---------------------------------------------------------------- links
+
+def test_links_are_reported_never_followed(tmp_path, monkeypatch):
+    """A student folder, lesson folder or notebook that is a symbolic link, or a
+    notebook with another name (a hard link), is corrupt, and nothing is read
+    through it."""
+    from autograder import intake
+    from autograder import sample_class
+
+    lesson = "01_single_unit"
+    subs, outside = tmp_path / "subs", tmp_path / "outside"
+    honest = sample_class.write(subs, "honest", lesson, sample_class.submission(lesson))
+    elsewhere = sample_class.write(outside, "someone", lesson, sample_class.submission(lesson))
+    (subs / "linked_student").symlink_to(outside / "someone")
+    (subs / "linked_lesson").mkdir()
+    (subs / "linked_lesson" / lesson).symlink_to(course.SOLUTIONS / lesson)
+    (subs / "linked_notebook" / lesson).mkdir(parents=True)
+    (subs / "linked_notebook" / lesson / f"{lesson}.ipynb").symlink_to(course.source_notebook(lesson))
+    (subs / "hard_link" / lesson).mkdir(parents=True)
+    (subs / "hard_link" / lesson / f"{lesson}.ipynb").hardlink_to(elsewhere)
+    read = []
+    real_read = nbformat.read
+    monkeypatch.setattr(intake.nbformat, "read", lambda path, **kw: read.append(path) or real_read(path, **kw))
+
+    jobs, rows = intake.find_submissions(subs)
+    assert [job.student for job in jobs] == ["honest"]
+    assert read == [honest]
+    reasons = {r["student"]: (r["status"], r["reason"]) for r in rows}
+    assert set(reasons) == {"linked_student", "linked_lesson", "linked_notebook", "hard_link"}
+    assert all(status == "corrupt" for status, _ in reasons.values())
+    for student in ("linked_student", "linked_lesson", "linked_notebook"):
+        assert "is a symbolic link" in reasons[student][1]
+    assert "has 2 hard links" in reasons["hard_link"][1]
+
+
+def test_what_the_kernel_leaves_in_its_folder_is_not_followed(tmp_path):
+    from autograder.execute import _remove_links
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "keep.txt").write_text("kept")
+    target = tmp_path.parent / f"{tmp_path.name}-target"
+    target.write_text("untouched")
+    (tmp_path / "nb.ipynb").symlink_to(target)
+    (tmp_path / "sub" / "dir").symlink_to(tmp_path.parent)
+    os.mkfifo(tmp_path / "sub" / "pipe")
+    _remove_links(tmp_path)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["keep.txt", "sub"]
+    assert target.read_text() == "untouched"
+
+
+# ---------------------------------------------------------------- feedback
+
+def test_feedback_shows_no_hidden_test_and_nothing_printed_while_it_ran(tmp_path):
+    from autograder.feedback import HideHiddenTests
+
+    hidden = graded("check(f)\n### BEGIN HIDDEN TESTS\nassert f(12345) == 'secret answer'\n"
+                    "### END HIDDEN TESTS", "test_weighted_sum")
+    hidden.outputs = [stream("assert f(12345) == 'secret answer'\n"), stream("noise", "stderr")]
+    failed = graded("### BEGIN HIDDEN TESTS\nassert f(777777) == 'other secret'\n### END HIDDEN TESTS",
+                    "test_step")
+    failed.outputs = [error_output("OutsideCheckFailed", "assert f(777777) == 'other secret'")]
+    later = new_code_cell("print(stolen)")
+    later.outputs = [stream("stolen: assert f(12345) == 'secret answer'\nmine\n")]
+    visible = graded("check(f)", "test_sigmoid")
+    visible.outputs = [stream("my own output\n")]
+    nb = new_notebook(cells=[hidden, failed, later, visible])
+    nb.metadata[record.KEY] = {"probes": {"step": "step(...) on the grader's input 1: expected 1, got 0"}}
+    HideHiddenTests().preprocess(nb, resources(tmp_path))
+    text = nbformat.writes(nb)
+    assert "secret" not in text and "12345" not in text and "777777" not in text and "noise" not in text
+    assert hidden.source == "check(f)" and [o.text for o in hidden.outputs][0].startswith("passed")
+    assert failed.outputs[0].ename == "TestFailed" and "expected 1, got 0" in failed.outputs[0].evalue
+    assert later.outputs[0].text.endswith("\nmine\n")
+    assert visible.outputs == [stream("my own output\n")]  # a cell without hidden tests is as it ran
