@@ -10,8 +10,9 @@ the HTML is made:
   functions it tests, or that it failed. Nothing the student's process
   printed or raised while it ran is shown (the kernel ran the hidden
   lines, so its outputs could repeat them);
-- an output line of another cell that contains a line of a hidden test,
-  word for word, is blanked out.
+- an output line of another cell that contains a line of a hidden test
+  (one not also in the lesson's visible code), word for word, is blanked
+  out.
 """
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
@@ -36,10 +37,10 @@ class HideHiddenTests(ClearHiddenTests):
             before = cell.source.splitlines()
             if not self._remove_hidden_test_region(cell):
                 continue
-            hidden_lines |= {line.strip() for line in before if len(line.strip()) >= MIN_LINE} \
-                - {line.strip() for line in cell.source.splitlines()}
+            hidden_lines |= {line.strip() for line in before if len(line.strip()) >= MIN_LINE}
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             cell.outputs = [self.verdict(cell, tested.get(grade_id, ()), verdicts)]
+        hidden_lines -= {line.strip() for cell in nb.cells for line in cell.source.splitlines()}
         for cell in nb.cells:
             if cell.cell_type == "code":
                 for out in cell.outputs:

@@ -108,8 +108,14 @@ def _descendants_cpu(pid):
     return total
 
 
+KERNEL_START = "  of which starting the kernel"
+FEEDBACK = "feedback (generate_feedback, FEEDBACK)"
+
+
 def profile_one(submissions, lesson, work):
-    """Grade one correct notebook in this process; the seconds of each step."""
+    """Grade one correct notebook in this process: the seconds of each step (a
+    step listed twice, CheckCellMetadata, is summed), the total, and the CPU
+    seconds of the grader and of the kernel."""
     seconds, kernel_cpu = defaultdict(float), [0.0]
 
     def clock(cls, method, label):
@@ -124,9 +130,9 @@ def profile_one(submissions, lesson, work):
                 seconds[label] += time.perf_counter() - started
         setattr(cls, method, wrapper)
 
-    for step in pipeline.SANITIZE + pipeline.AUTOGRADE:
+    for step in dict.fromkeys(pipeline.SANITIZE + pipeline.AUTOGRADE):  # each class once
         clock(step, "preprocess", step.__name__)
-    clock(SandboxedExecute, "_start_kernel", "  of which starting kernels")
+    clock(SandboxedExecute, "_start_kernel", KERNEL_START)
     original_cleanup = SandboxedExecute._cleanup_kernel
 
     def cleanup(self):
@@ -136,7 +142,7 @@ def profile_one(submissions, lesson, work):
         return original_cleanup(self)
     SandboxedExecute._cleanup_kernel = cleanup
     from nbgrader.apps import NbGraderAPI
-    clock(NbGraderAPI, "generate_feedback", "feedback (nbgrader's generate_feedback)")
+    clock(NbGraderAPI, "generate_feedback", FEEDBACK)
 
     options = dict(cell_timeout=60, notebook_timeout=600)
     template = grade.make_template(work, [lesson], options)
@@ -169,10 +175,12 @@ def main():
         print(f"a class of 40 students handing in {lesson} (20 correct, 12 partly wrong, 8 untouched); "
               f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at the start")
         steps, total, grader_cpu, kernel_cpu = profile_one(submissions, lesson, tmp / "profile")
-        print(f"one correct notebook, step by step (wall seconds, in one worker):")
-        for name, s in steps.items():
-            print(f"  {name:40}{s:6.2f}")
-        rest = total - sum(s for name, s in steps.items() if not name.startswith(" "))
+        print("one correct notebook, step by step (wall seconds, in one worker):")
+        order = [step.__name__ for step in dict.fromkeys(pipeline.SANITIZE + pipeline.AUTOGRADE)]
+        order.insert(order.index("SandboxedExecute") + 1, KERNEL_START)
+        for name in order + [FEEDBACK]:
+            print(f"  {name:40}{steps[name]:6.2f}")
+        rest = total - sum(s for name, s in steps.items() if name != KERNEL_START)
         print(f"  {'the rest (copying, gradebook reads)':40}{rest:6.2f}")
         print(f"  {'total':40}{total:6.2f}   CPU: grader {grader_cpu:.2f} s + kernel {kernel_cpu:.2f} s")
         one, scores_one = grade_class(submissions, tmp / "one.csv", 1)

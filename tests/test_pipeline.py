@@ -286,3 +286,30 @@ def test_feedback_shows_no_hidden_test_and_nothing_printed_while_it_ran(tmp_path
     assert failed.outputs[0].ename == "TestFailed" and "expected 1, got 0" in failed.outputs[0].evalue
     assert later.outputs[0].text.endswith("\nmine\n")
     assert visible.outputs == [stream("my own output\n")]  # a cell without hidden tests is as it ran
+
+
+# ---------------------------------------------------------------- execute
+
+def test_the_run_holds_a_bounded_output_whatever_the_kernel_sends():
+    """SandboxedExecute keeps at most max_held_output characters per cell while
+    it runs (LimitOutputSize then decides what is kept); errors are always kept."""
+    from nbclient import NotebookClient
+
+    from autograder.execute import SandboxedExecute
+
+    step = SandboxedExecute(max_held_output=1000)
+    NotebookClient.__init__(step, new_notebook(cells=[new_code_cell("print(...)")]), None)
+    step.reset_execution_trackers()
+    step._held, step.clear_before_next_output = {}, False
+    outs = []
+
+    def send(msg_type, **content):
+        step.output(outs, {"msg_type": msg_type, "header": {"msg_type": msg_type},
+                           "parent_header": {"msg_id": "m"}, "content": content}, None, 0)
+
+    for i in range(500):
+        send("stream", name="stdout", text="x" * 300)
+        send("display_data", data={"text/plain": "y" * 300}, metadata={})
+    send("error", ename="E", evalue="v", traceback=[])
+    held = sum(len(o.get("text", "")) + len(o.get("data", {}).get("text/plain", "")) for o in outs)
+    assert 900 <= held <= 1001 and len(outs) == 4 and outs[-1].output_type == "error"
