@@ -11,7 +11,8 @@ the HTML is made:
   printed or raised while it ran is shown (the kernel ran the hidden
   lines, so its outputs could repeat them);
 - an output line of another cell that contains a line of a hidden test
-  (one not also in the lesson's visible code), word for word, is blanked
+  (one not also part of the
+  lesson's visible code), word for word, is blanked
   out.
 """
 from nbformat import NotebookNode
@@ -40,7 +41,8 @@ class HideHiddenTests(ClearHiddenTests):
             hidden_lines |= {line.strip() for line in before if len(line.strip()) >= MIN_LINE}
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             cell.outputs = [self.verdict(cell, tested.get(grade_id, ()), verdicts)]
-        hidden_lines -= {line.strip() for cell in nb.cells for line in cell.source.splitlines()}
+        visible = "\n".join(cell.source for cell in nb.cells)
+        hidden_lines = {line for line in hidden_lines if line not in visible}
         for cell in nb.cells:
             if cell.cell_type == "code":
                 for out in cell.outputs:
