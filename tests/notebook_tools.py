@@ -5,7 +5,8 @@ import re
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.course import LESSONS, ROOT, SOLUTIONS, lesson_names, source_notebook, student_notebook
+# The course's own layout and lesson discovery, re-exported for the tests.
+from autograder.course import LESSONS, ROOT, SOLUTIONS, lesson_names, source_notebook, student_notebook  # noqa: F401
 
 SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION.*?### END SOLUTION[ \t]*\n?",
                             re.DOTALL | re.MULTILINE)
