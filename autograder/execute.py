@@ -12,7 +12,10 @@ for untrusted notebooks.
   happened is noted (record.py) for the grades CSV;
 - it holds at most `max_held_output` characters of any cell's output, so
   a notebook that prints gigabytes cannot fill the grader's memory (what
-  is kept in the end is the next step's job: outputs.LimitOutputSize).
+  is kept in the end is the next step's job: outputs.LimitOutputSize);
+- once the kernel is gone, whatever it left in its folder that is not a
+  plain file or folder (a symbolic link, a named pipe) is removed, so
+  nbgrader never writes through it.
 
 Everything else (probes, output limits, scoring) is done by the steps
 around it (pipeline.py).
