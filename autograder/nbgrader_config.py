@@ -1,19 +1,17 @@
 """nbgrader configuration of the course.
 
-The repository root is the nbgrader course directory: ``solutions/`` is
-nbgrader's source folder (instructor notebooks with solutions and hidden
-tests) and ``lessons/`` its release folder (the student notebooks).
-nbgrader reads this file when it runs in ``autograder/``, as the
-commands of ``python -m autograder`` do.
+The course folder and names come from autograder/course.py. The
+commands of ``python -m autograder`` load this file (course.nbgrader_config);
+nbgrader's own command line reads it when run in ``autograder/``.
 """
-import os
+from autograder import course
 
-c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
-c.CourseDirectory.root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "lessons"
-c.CourseDirectory.course_id = "neural-networks"
+c.CourseDirectory.root = str(course.ROOT)
+c.CourseDirectory.source_directory = course.SOLUTIONS.name
+c.CourseDirectory.release_directory = course.LESSONS.name
+c.CourseDirectory.course_id = course.COURSE_ID
 
 # What students see in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -1,21 +1,19 @@
 """Generate the student notebooks in ``lessons/`` from ``solutions/`` with nbgrader."""
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "autograder" / "nbgrader_config.py"  # sets the course root to ROOT
-SOLUTIONS = ROOT / "solutions"
+from . import course
 
 
-def lesson_names():
-    """The lesson folders of solutions/, in order: ['01_single_unit', ...]."""
-    return sorted(p.parent.name for p in SOLUTIONS.glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb")
-                  if p.stem == p.parent.name)
+def nbgrader_api(config):
+    """nbgrader's API on the course folder that `config` names."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
 def release(lessons=None, release_dir=None, quiet=False):
-    """Run ``nbgrader generate_assignment`` for each lesson.
+    """Run nbgrader's generate_assignment for each lesson, in this process.
 
     Parameters
     ----------
@@ -23,18 +21,19 @@ def release(lessons=None, release_dir=None, quiet=False):
     release_dir : folder to write to (default: lessons/); another folder
         lets a test regenerate without touching the committed notebooks.
     """
-    names = lessons or lesson_names()
-    unknown = sorted(set(names) - set(lesson_names()))
+    names = lessons or course.lesson_names()
+    unknown = sorted(set(names) - set(course.lesson_names()))
     if unknown:
-        raise SystemExit(f"no such lesson in {SOLUTIONS}: {', '.join(unknown)}")
+        raise SystemExit(f"no such lesson in {course.SOLUTIONS}: {', '.join(unknown)}")
+    config = course.nbgrader_config()
+    config.CourseDirectory.release_directory = str(Path(release_dir or course.LESSONS).resolve())
+    config.SaveCells.enabled = False                 # as `--no-db`: release keeps no gradebook
+    config.GenerateAssignment.no_database = True
+    config.NbGraderAPI.log_level = "WARN"
+    api = nbgrader_api(config)
     for name in names:
-        command = [sys.executable, "-m", "nbgrader", "generate_assignment", name,
-                   "--force", "--no-db", "--log-level=WARN"]
-        if release_dir is not None:
-            command.append(f"--CourseDirectory.release_directory={Path(release_dir).resolve()}")
-        # nbgrader reads nbgrader_config.py from its working folder.
-        done = subprocess.run(command, cwd=CONFIG.parent, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"nbgrader could not generate {name}:\n{done.stdout}{done.stderr}")
+        done = api.generate_assignment(name, force=True)
+        if not done["success"]:
+            raise SystemExit(f"nbgrader could not generate {name}:\n{done.get('error') or done.get('log')}")
         if not quiet:
             print(f"released {name}")

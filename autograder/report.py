@@ -25,15 +25,9 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-GRADES_HEADER = ["student", "lesson", "score", "max_score", "status", "reason"]
-TESTS_HEADER = ["student", "lesson", "test", "score", "max_score"]
+from .course import GRADE_FIELDS, TEST_FIELDS, tests_csv_path
+
 SCORE_BINS = list(range(0, 101, 10))
-
-
-def tests_csv_path(grades_csv):
-    """The per-test file the grader writes next to grades.csv: ``<stem>_tests.csv``."""
-    grades_csv = Path(grades_csv)
-    return grades_csv.with_name(f"{grades_csv.stem}_tests.csv")
 
 
 def default_png_path(grades_csv):
@@ -177,12 +171,12 @@ def report(grades_csv, out_png=None):
     """
     grades_csv = Path(grades_csv)
     png_path = Path(out_png) if out_png is not None else default_png_path(grades_csv)
-    grade_rows = read_rows(grades_csv, GRADES_HEADER)
+    grade_rows = read_rows(grades_csv, GRADE_FIELDS)
     if not grade_rows:
         raise ValueError(f"{grades_csv}: no grades in the file")
 
     tests_csv = tests_csv_path(grades_csv)
-    test_rows = read_rows(tests_csv, TESTS_HEADER) if tests_csv.is_file() else None
+    test_rows = read_rows(tests_csv, TEST_FIELDS) if tests_csv.is_file() else None
 
     grades_by_lesson, tests_by_lesson = defaultdict(list), defaultdict(list)
     for row in grade_rows:

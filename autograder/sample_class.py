@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import course
 
 
 def _cells_by_id(path):
@@ -20,14 +20,14 @@ def _cells_by_id(path):
 
 def answer(lesson, grade_id):
     """The solution of one exercise cell, without nbgrader's markers."""
-    _nb, cells = _cells_by_id(ROOT / "solutions" / lesson / f"{lesson}.ipynb")
+    _nb, cells = _cells_by_id(course.source_notebook(lesson))
     lines = cells[grade_id].source.splitlines()
     return "\n".join(line for line in lines if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
 def exercises(lesson):
     """The grade ids of the lesson's exercise cells, in order."""
-    nb, _cells = _cells_by_id(ROOT / "lessons" / lesson / f"{lesson}.ipynb")
+    nb, _cells = _cells_by_id(course.student_notebook(lesson))
     return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
             if c.metadata.get("nbgrader", {}).get("solution")]
 
@@ -35,7 +35,7 @@ def exercises(lesson):
 def submission(lesson, solved=True, replace=None):
     """The student notebook of `lesson`, answered if `solved`; `replace`
     maps grade ids (of any cell) to the source a student put there."""
-    nb, cells = _cells_by_id(ROOT / "lessons" / lesson / f"{lesson}.ipynb")
+    nb, cells = _cells_by_id(course.student_notebook(lesson))
     if solved:
         for grade_id in exercises(lesson):
             cells[grade_id].source = answer(lesson, grade_id)
@@ -46,7 +46,7 @@ def submission(lesson, solved=True, replace=None):
 
 def write(submissions, student, lesson, nb):
     """Save `nb` as SUBMISSIONS/<student>/<lesson>/<lesson>.ipynb."""
-    path = Path(submissions) / student / lesson / f"{lesson}.ipynb"
+    path = Path(submissions) / student / lesson / course.notebook_name(lesson)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path

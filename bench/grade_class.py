@@ -3,11 +3,14 @@ plain sequential nbgrader, on the same submissions.
 
 The class hands in one lesson (default 01_single_unit): 20 correct
 notebooks, 12 partly wrong ones (two exercises left unwritten) and 8
-untouched. Prints the wall time of
+untouched. Prints
 
-- ``python -m autograder grade`` with ``--jobs 1``,
-- ``python -m autograder grade`` with the default number of jobs (the CPUs),
-- ``nbgrader autograde`` run on the class in one course folder,
+- where the time of one correct notebook goes, step by step (the steps of
+  autograder/pipeline.py, then the gradebook and the feedback), graded
+  in this process, with its CPU time (the grader's and the kernel's);
+- the wall time of ``python -m autograder grade`` with ``--jobs 1``, with
+  the default number of jobs (the CPUs), and of ``nbgrader autograde`` run
+  on the class in one course folder, with nbgrader's CPU time per notebook;
 
 checks that the grader and nbgrader give every student the same score, and
 ends with ``speedup vs sequential nbgrader: X.XX`` (nbgrader's time divided
@@ -19,18 +22,19 @@ Run from the repository root:  python bench/grade_class.py [--lesson NAME]
 """
 import argparse
 import csv
+import functools
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from autograder import sample_class  # noqa: E402
-from autograder.release import SOLUTIONS  # noqa: E402
+from autograder import course, grade, pipeline, sample_class
+from autograder.execute import SandboxedExecute
+from autograder.intake import find_submissions
 
 
 def build_class(submissions, lesson):
@@ -48,36 +52,114 @@ def build_class(submissions, lesson):
 
 
 def timed(command, **kwargs):
+    """Wall time of a command, and the CPU time of it and its (reaped) children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, **kwargs)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    return seconds
+    return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def grade(submissions, out, jobs):
+def grade_class(submissions, out, jobs):
     command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)]
     if jobs:
         command += ["--jobs", str(jobs)]
-    seconds = timed(command, cwd=ROOT)
+    seconds, _cpu = timed(command, cwd=course.ROOT)
     return seconds, {r["student"]: float(r["score"]) for r in csv.DictReader(open(out))}
 
 
-def plain_nbgrader(submissions, lesson, course):
+def plain_nbgrader(submissions, lesson, folder):
     """Sequential `nbgrader autograde` of the whole class in one course folder."""
     env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    options = [f"--CourseDirectory.root={course}", f"--CourseDirectory.source_directory={SOLUTIONS}",
+    options = [f"--CourseDirectory.root={folder}", f"--CourseDirectory.source_directory={course.SOLUTIONS}",
                f"--CourseDirectory.submitted_directory={submissions}", "--log-level=WARN"]
-    timed(nbgrader + ["generate_assignment", lesson, "--force"] + options, cwd=course, env=env)
-    seconds = timed(nbgrader + ["autograde", lesson, "--force"] + options, cwd=course, env=env)
+    timed(nbgrader + ["generate_assignment", lesson, "--force"] + options, cwd=folder, env=env)
+    seconds, cpu = timed(nbgrader + ["autograde", lesson, "--force"] + options, cwd=folder, env=env)
     scores = {}
     from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{course}/gradebook.db") as gradebook:
+    with Gradebook(f"sqlite:///{folder}/gradebook.db") as gradebook:
         for submission in gradebook.assignment_submissions(lesson):
             scores[submission.student.id] = float(submission.score)
-    return seconds, scores
+    return seconds, cpu, scores
+
+
+# ---------------------------------------------------------------- one notebook, step by step
+
+def _descendants_cpu(pid):
+    """CPU seconds used so far by `pid` and all its descendants (from /proc)."""
+    children, cpu = defaultdict(list), {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        children[int(fields[1])].append(child)
+        cpu[child] = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += cpu.get(p, 0.0)
+        todo += children.get(p, [])
+    return total
+
+
+KERNEL_START = "  of which starting the kernel"
+FEEDBACK = "feedback (generate_feedback, FEEDBACK)"
+
+
+def profile_one(submissions, lesson, work):
+    """Grade one correct notebook in this process: the seconds of each step (a
+    step listed twice, CheckCellMetadata, is summed), the total, and the CPU
+    seconds of the grader and of the kernel."""
+    seconds, kernel_cpu = defaultdict(float), [0.0]
+
+    def clock(cls, method, label):
+        original = getattr(cls, method)
+
+        @functools.wraps(original)
+        def wrapper(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                seconds[label] += time.perf_counter() - started
+        setattr(cls, method, wrapper)
+
+    for step in dict.fromkeys(pipeline.SANITIZE + pipeline.AUTOGRADE):  # each class once
+        clock(step, "preprocess", step.__name__)
+    clock(SandboxedExecute, "_start_kernel", KERNEL_START)
+    original_cleanup = SandboxedExecute._cleanup_kernel
+
+    def cleanup(self):
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None:
+            kernel_cpu[0] += _descendants_cpu(process.pid)
+        return original_cleanup(self)
+    SandboxedExecute._cleanup_kernel = cleanup
+    from nbgrader.apps import NbGraderAPI
+    clock(NbGraderAPI, "generate_feedback", FEEDBACK)
+
+    options = dict(cell_timeout=60, notebook_timeout=600)
+    template = grade.make_template(work, [lesson], options)
+    grade._start_worker()
+    jobs, _rows = find_submissions(submissions, [lesson])
+    job = next(j for j in jobs if j.student == "student00")
+    grade.grade_one(job, work / "out", template, options)        # makes this worker's course copy
+    seconds.clear()
+    kernel_cpu[0] = 0.0
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    result = grade.grade_one(job, work / "out", template, options)
+    total = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    grader_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    assert result["row"]["status"] == "ok", result["row"]
+    return seconds, total, grader_cpu, kernel_cpu[0]
 
 
 def main():
@@ -89,14 +171,26 @@ def main():
         submissions = tmp / "submitted"
         build_class(submissions, lesson)
         (tmp / "course").mkdir()
+        (tmp / "profile").mkdir()
         print(f"a class of 40 students handing in {lesson} (20 correct, 12 partly wrong, 8 untouched); "
-              f"{os.cpu_count()} CPUs")
-        one, scores_one = grade(submissions, tmp / "one.csv", 1)
+              f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at the start")
+        steps, total, grader_cpu, kernel_cpu = profile_one(submissions, lesson, tmp / "profile")
+        print("one correct notebook, step by step (wall seconds, in one worker):")
+        order = [step.__name__ for step in dict.fromkeys(pipeline.SANITIZE + pipeline.AUTOGRADE)]
+        order.insert(order.index("SandboxedExecute") + 1, KERNEL_START)
+        for name in order + [FEEDBACK]:
+            print(f"  {name:40}{steps[name]:6.2f}")
+        rest = total - sum(s for name, s in steps.items() if name != KERNEL_START)
+        print(f"  {'the rest (copying, gradebook reads)':40}{rest:6.2f}")
+        print(f"  {'total':40}{total:6.2f}   CPU: grader {grader_cpu:.2f} s + kernel {kernel_cpu:.2f} s")
+        one, scores_one = grade_class(submissions, tmp / "one.csv", 1)
         print(f"{'grade --jobs 1':34}{one:8.1f} s", flush=True)
-        default, scores = grade(submissions, tmp / "default.csv", None)
+        default, scores = grade_class(submissions, tmp / "default.csv", None)
         print(f"{f'grade (default, --jobs {os.cpu_count()})':34}{default:8.1f} s", flush=True)
-        plain, scores_plain = plain_nbgrader(submissions, lesson, tmp / "course")
-        print(f"{'nbgrader autograde (sequential)':34}{plain:8.1f} s", flush=True)
+        plain, plain_cpu, scores_plain = plain_nbgrader(submissions, lesson, tmp / "course")
+        print(f"{'nbgrader autograde (sequential)':34}{plain:8.1f} s   "
+              f"CPU {plain_cpu / len(scores_plain):.2f} s per notebook (nbgrader and kernel)", flush=True)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
     same = scores == scores_one == scores_plain
     print(f"same score for every student from all three: {'yes' if same else 'NO'}")
     if not same:

@@ -267,3 +267,99 @@ def that(condition, message):
 def should_be_about(name, got, expected, decimals=4):
     """Print a "should be about" line (a checkpoint, not a test)."""
     print(f"{name} = {got:.{decimals}f}   (should be about {expected:.{decimals}f})")
+
+
+# ---------------------------------------------------------------- parameters (lesson 07)
+# Shared by lesson 07's test cells and the grader's outside check of
+# random_init and train: each raises CheckFailed with what is wrong.
+
+def check_param_shapes(params, sizes, call):
+    """Fail unless ``params`` is a list of ``(W, b)`` pairs shaped for ``sizes``:
+    ``W`` of shape ``(n_l, n_{l-1})``, ``b`` of shape ``(n_l,)``."""
+    L = len(sizes) - 1
+    if isinstance(params, (list, tuple)):
+        got = f"a {type(params).__name__} of length {len(params)}"
+    else:
+        got = f"{type(params).__name__} of shape {np.shape(params)}"
+    that(isinstance(params, (list, tuple)) and len(params) == L,
+         f"{call} should return a list of {L} pairs (W, b), one per layer; got {got}")
+    for l in range(1, L + 1):
+        pair = params[l - 1]
+        that(isinstance(pair, (list, tuple)) and len(pair) == 2,
+             f"{call}: item {l - 1} should be a pair (W, b), got {type(pair).__name__}")
+        W, b = pair
+        n_prev, n_l = int(sizes[l - 1]), int(sizes[l])
+        that(np.shape(W) != (n_prev, n_l) or n_prev == n_l,
+             f"{call}: layer {l}'s W has shape {np.shape(W)} but should have shape "
+             f"({n_l}, {n_prev}) = (n_l, n_(l-1)), one row per unit: your W is transposed.")
+        that(np.shape(W) == (n_l, n_prev),
+             f"{call}: layer {l}'s W has shape {np.shape(W)} but should have shape "
+             f"({n_l}, {n_prev}) = (n_l, n_(l-1)): one row of {n_prev} weights for each "
+             f"of the {n_l} units of layer {l}.")
+        that(np.shape(b) == (n_l,),
+             f"{call}: layer {l}'s b has shape {np.shape(b)} but should have shape "
+             f"({n_l},): one bias per unit, as a 1-D array.")
+
+
+def check_param_values(params, epsilon, call):
+    """Fail unless every ``W`` is drawn uniformly from ``[-epsilon, epsilon]``
+    (all rows different) and every bias is 0 or in that range.
+
+    The spread and the mean are tested on layers of 200 weights or more,
+    within 5 standard errors, so a correct draw fails about once in a
+    million."""
+    for l, (W, b) in enumerate(params, start=1):
+        W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+        where = f"{call}, layer {l}"
+        that(np.all(np.isfinite(W)) and np.all(np.isfinite(b)),
+             f"{where}: the parameters contain nan or inf.")
+        that(np.ptp(W) > 0,
+             f"{where}: every weight is {W.flat[0]:g}. Equal weights make all units of a "
+             "layer identical for ever (the symmetry problem): draw them at random.")
+        that(np.abs(W).max() <= epsilon,
+             f"{where}: a weight is {W.flat[np.argmax(np.abs(W))]:.4f}, outside "
+             f"[-epsilon, epsilon] = [{-epsilon:g}, {epsilon:g}]. Draw from a uniform "
+             "distribution, rng.uniform(-epsilon, epsilon, size=...), not a normal one, "
+             "and use the epsilon argument.")
+        that(W.min() < 0,
+             f"{where}: no weight is negative; they should fill [-epsilon, epsilon], "
+             "not [0, epsilon]. Try rng.uniform(-epsilon, epsilon, size=...).")
+        that(W.min() < -epsilon / 2 and W.max() > epsilon / 2,
+             f"{where}: the weights lie between {W.min():.4f} and {W.max():.4f}; "
+             f"they should spread over the whole range [{-epsilon:g}, {epsilon:g}].")
+        if W.shape[0] > 1:
+            that(len(np.unique(W, axis=0)) == W.shape[0],
+                 f"{where}: some units (rows of W) have exactly the same weights. Draw "
+                 "a separate random number for every weight, e.g. "
+                 "rng.uniform(-epsilon, epsilon, size=(n_l, n_prev)), not one row repeated.")
+        if W.size >= 200:
+            spread, target = W.std(), epsilon / np.sqrt(3)
+            tolerance = max(0.05, 5 * np.sqrt(0.2 / W.size))
+            that(abs(spread / target - 1) < tolerance,
+                 f"{where}: the weights' standard deviation is {spread:.4f}, but weights "
+                 f"uniform on [-epsilon, epsilon] have about epsilon/sqrt(3) = {target:.4f}.")
+            that(abs(W.mean()) < max(0.1 * epsilon, 5 * target / np.sqrt(W.size)),
+                 f"{where}: the weights average {W.mean():.4f}; uniform weights on "
+                 "[-epsilon, epsilon] average about 0.")
+        that(np.all(np.abs(b) <= epsilon),
+             f"{where}: a bias is {b.flat[np.argmax(np.abs(b))]:.4f}; biases should be 0 "
+             f"or drawn from [-epsilon, epsilon] = [{-epsilon:g}, {epsilon:g}].")
+
+
+def check_trained_shapes(params, sizes, call):
+    """Fail unless a trained ``params`` is a list of ``(W, b)`` pairs shaped for
+    ``sizes`` (and not the optimizer's flat vector)."""
+    if isinstance(params, np.ndarray) and params.ndim == 1:
+        raise CheckFailed(f"{call} returned a flat vector of shape {params.shape}: turn "
+                          "the optimizer's result back into (W, b) pairs with "
+                          "unpack(theta, sizes).")
+    L = len(sizes) - 1
+    that(isinstance(params, (list, tuple)) and len(params) == L,
+         f"{call} should return params, a list of {L} pairs (W, b); got "
+         f"{type(params).__name__}"
+         + (f" of length {len(params)}" if isinstance(params, (list, tuple)) else ""))
+    for l, pair in enumerate(params, start=1):
+        that(isinstance(pair, (list, tuple)) and len(pair) == 2
+             and np.shape(pair[0]) == (sizes[l], sizes[l - 1]) and np.shape(pair[1]) == (sizes[l],),
+             f"{call}: layer {l} should be a pair (W, b) with W of shape "
+             f"({sizes[l]}, {sizes[l - 1]}) and b of shape ({sizes[l]},).")

@@ -1,29 +1,18 @@
 """Helpers for the notebook tests: find, execute and inspect lesson notebooks."""
 import copy
 import re
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-LESSONS = ROOT / "lessons"
+# The course's own layout and lesson discovery, re-exported for the tests.
+from autograder.course import LESSONS, ROOT, SOLUTIONS, lesson_names, source_notebook, student_notebook  # noqa: F401
+
 SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION.*?### END SOLUTION[ \t]*\n?",
                             re.DOTALL | re.MULTILINE)
 
-
-def lesson_names():
-    return sorted(p.parent.name for p in SOLUTIONS.glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb")
-                  if p.stem == p.parent.name)
-
-
-def source_path(lesson):
-    return SOLUTIONS / lesson / f"{lesson}.ipynb"
-
-
-def student_path(lesson):
-    return LESSONS / lesson / f"{lesson}.ipynb"
+source_path = source_notebook
+student_path = student_notebook
 
 
 def read(path):

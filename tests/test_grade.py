@@ -8,6 +8,7 @@ test_sigmoid_stable, test_unit_output.
 """
 import copy
 import csv
+import html as htmllib
 import os
 import re
 import socket
@@ -20,9 +21,9 @@ import nbformat
 import pytest
 
 from autograder import sample_class
+from autograder.course import ROOT
 from notebook_tools import require_sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_single_unit"
 TESTS = ["test_sigmoid", "test_sigmoid_stable", "test_step", "test_unit_output", "test_weighted_sum"]
 
@@ -139,6 +140,30 @@ if [p for p in glob.glob('/tmp/autograder-*/**', recursive=True)
 subprocess.Popen(['sleep', '617'], start_new_session=True)
 print('LEAKS:', leaks)
 """)}))
+    outside = base / "outside.txt"
+    outside.write_text("untouched")
+    write("plants_link", sample_class.submission(LESSON, replace={"weighted_sum": answer("weighted_sum", f"""
+import os
+os.remove('{LESSON}.ipynb')
+os.symlink({str(outside)!r}, '{LESSON}.ipynb')
+os.symlink('/', 'root')
+""")}))
+    write("plants_fifo", sample_class.submission(LESSON, replace={"weighted_sum": answer("weighted_sum", f"""
+import os
+os.remove('{LESSON}.ipynb')
+os.mkfifo('{LESSON}.ipynb')
+""")}))
+    write("leaks_hidden", sample_class.submission(LESSON, replace={
+        "weighted_sum": answer("weighted_sum", "_seen = []\n"
+                                               "get_ipython().events.register('pre_run_cell', "
+                                               "lambda info: print('SOURCE:', info.raw_cell))\n"),
+        "step": answer("step", "import inspect\n_step = step\n"
+                               "def step(z):\n"
+                               "    print('STACK:', [f.code_context for f in inspect.stack()])\n"
+                               "    return _step(z)\n")}))
+    (subs / "linked_student").symlink_to(subs / "correct")
+    (subs / "linked_lesson").mkdir()
+    (subs / "linked_lesson" / LESSON).symlink_to(ROOT / "solutions" / LESSON)
     (subs / "not_a_notebook" / LESSON).mkdir(parents=True)
     (subs / "not_a_notebook" / LESSON / f"{LESSON}.ipynb").write_bytes(os.urandom(2000))
     (subs / "broken_json" / LESSON).mkdir(parents=True)
@@ -162,7 +187,8 @@ print('LEAKS:', leaks)
     tests = {}
     for r in csv.DictReader(open(out.with_name("grades_tests.csv"))):
         tests.setdefault(r["student"], {})[r["test"]] = float(r["score"])
-    return dict(rows=rows, tests=tests, stdout=done.stdout, stderr=done.stderr, out=out, subs=subs)
+    return dict(rows=rows, tests=tests, stdout=done.stdout, stderr=done.stderr, out=out, subs=subs,
+                outside=outside)
 
 
 def _copy_of(cell):
@@ -359,3 +385,57 @@ def test_report_of_the_graded_class(graded):
     passed = sum(1 for tests in graded["tests"].values() if tests.get("test_step") == 2)
     assert re.search(rf"test_step\s+{passed}/{len(graded['tests'])}\s", done.stdout), done.stdout
     assert graded["out"].with_name("grades_report.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_links_out_of_the_submissions_are_corrupt_never_followed(graded):
+    for student in ("linked_student", "linked_lesson"):
+        points, _, status, reason = score(graded, student)
+        assert (points, status) == (0, "corrupt") and "is a symbolic link" in reason
+
+
+@pytest.mark.parametrize("student", ["plants_link", "plants_fifo"])
+def test_links_and_pipes_left_by_the_kernel_are_not_followed(graded, student):
+    assert score(graded, student)[:3] == (10, 10, "ok")
+    assert graded["outside"].read_text() == "untouched"
+    autograded = graded["out"].parent / "autograded" / student / f"{LESSON}.ipynb"
+    assert not autograded.is_symlink() and nbformat.read(autograded, as_version=4).cells
+
+
+def hidden_lines():
+    """The lines of lesson 01's hidden tests that say something (not ')' or 'else:')
+    and that the student's notebook does not show anyway."""
+    lines = []
+    for cell in nbformat.read(ROOT / "solutions" / LESSON / f"{LESSON}.ipynb", as_version=4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+                inside = "BEGIN" in line
+            elif inside and len(line.strip()) >= 12:
+                lines.append(line.strip())
+    visible = "\n".join(cell.source for cell in sample_class.submission(LESSON).cells)
+    lines = [line for line in lines if line not in visible]
+    assert len(lines) > 10
+    return lines
+
+
+def feedback_text(graded, student):
+    html = (graded["out"].parent / "feedback" / student / f"{LESSON}.html").read_text()
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.mark.parametrize("student", ["correct", "leaks_hidden", "partly_wrong", "cheat_numpy"])
+def test_feedback_never_shows_a_hidden_test(graded, student):
+    text = feedback_text(graded, student)
+    shown = [line for line in hidden_lines() if line in text]
+    assert not shown, shown[:3]
+    assert "passed (this test also ran hidden checks" in text or student == "cheat_numpy"
+
+
+def test_feedback_hides_what_the_student_printed_while_hidden_tests_ran(graded):
+    assert score(graded, "leaks_hidden")[:3] == (10, 10, "ok")
+    autograded = (graded["out"].parent / "autograded" / "leaks_hidden" / f"{LESSON}.ipynb").read_text()
+    # what they printed ("SOURCE: ..." and "STACK: [...]"; the code has "SOURCE:'")
+    assert "SOURCE: " in autograded and "STACK: [" in autograded
+    text = feedback_text(graded, "leaks_hidden")
+    assert "STACK: [" not in text  # step is only called by test cells
+    assert 0 < text.count("SOURCE: ") < autograded.count("SOURCE: ")

@@ -91,22 +91,21 @@ class ExerciseKernel:
         return self.nb.cells[self.exercises[function][0]].source
 
 
-def probe_verdict(kernel, lesson, name, inputs_path, out_path):
+def probe_verdict(kernel, lesson, name, folder):
     """Run the probe cell of `name` in the kernel and judge it here."""
-    problem = kernel.run(probes.cell_source(lesson, name, inputs_path, out_path))
+    probes.prepare(folder, lesson)
+    problem = kernel.run(probes.cell_source(lesson, name, folder))
     assert problem is None, f"the probe cell of {name} itself failed: {problem}"
-    return probes.judge(lesson, name, out_path)
+    return probes.judge(lesson, name, folder)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_correct_code_passes_its_probe_and_every_mistake_fails_it(lesson, tmp_path):
     catalogue = CATALOGUES[lesson]
-    inputs_path = tmp_path / "inputs.pkl"
-    inputs_path.write_bytes(pickle.dumps(probes.inputs(lesson)))
     runs = iter(range(10**6))
 
     def verdict(name):
-        return probe_verdict(kernel, lesson, name, inputs_path, tmp_path / f"{name}-{next(runs)}.npz")
+        return probe_verdict(kernel, lesson, name, tmp_path / f"run-{next(runs)}")
 
     variants = ([(v, False) for v in catalogue.MISTAKES]
                 + [(v, True) for v in catalogue.CORRECT + PROBE_CORRECT.get(lesson, [])])
@@ -138,7 +137,7 @@ def test_every_graded_function_has_a_probe_that_protects_its_tests(lesson):
     assert probed - graded_functions == set(), "probes of functions the lesson does not grade"
     tests = [nbgrader_meta(c)["grade_id"] for c in cells if is_graded(c) and not is_solution(c)]
     guarded = probes.functions_tested(lesson)
-    # autograder/execute.py zeroes a test cell whose guarding functions fail their probes:
+    # JudgeProbes (autograder/probes/steps.py) zeroes a test cell whose guarding functions fail their probes:
     # a test cell without one could keep points earned by forging the checks in the kernel
     assert sorted(guarded) == sorted(tests)
     assert not [t for t in tests if not guarded[t]], "test cells guarded by no probe"

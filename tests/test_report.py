@@ -5,7 +5,8 @@ import warnings
 
 import pytest
 
-from autograder.report import GRADES_HEADER, TESTS_HEADER, report
+from autograder.course import GRADE_FIELDS, TEST_FIELDS
+from autograder.report import report
 
 # 5 students, 2 lessons. Lesson 01 (max 10): tests test_sigmoid (4), test_sigmoid_stable (3),
 # test_neuron (3). Lesson 02 (max 6): tests test_forward (2.5), test_shapes (3.5).
@@ -57,8 +58,8 @@ def write_csv(path, header, rows):
 
 @pytest.fixture
 def grades_csv(tmp_path):
-    write_csv(tmp_path / "grades_tests.csv", TESTS_HEADER, TESTS)
-    return write_csv(tmp_path / "grades.csv", GRADES_HEADER, GRADES)
+    write_csv(tmp_path / "grades_tests.csv", TEST_FIELDS, TESTS)
+    return write_csv(tmp_path / "grades.csv", GRADE_FIELDS, GRADES)
 
 
 def lesson_lines(text, lesson):
@@ -118,7 +119,7 @@ def test_png_at_given_path(grades_csv, tmp_path):
 
 
 def test_missing_tests_file_is_reported_and_skipped(tmp_path):
-    grades_csv = write_csv(tmp_path / "grades.csv", GRADES_HEADER, GRADES)
+    grades_csv = write_csv(tmp_path / "grades.csv", GRADE_FIELDS, GRADES)
     text = report(grades_csv)
     assert f"{tmp_path / 'grades_tests.csv'} not found" in text
     assert "test_sigmoid" not in text
@@ -154,8 +155,8 @@ def test_seven_lessons_quietly_one_row_each(tmp_path, capfd):
             points = [float((s + t) % 3 == 0) for t in range(len(tests))]
             grades.append([student, lesson, sum(points), len(tests), "ok", ""])
             test_rows += [[student, lesson, test, p, 1.0] for test, p in zip(tests, points)]
-    write_csv(tmp_path / "grades_tests.csv", TESTS_HEADER, test_rows)
-    grades_csv = write_csv(tmp_path / "grades.csv", GRADES_HEADER, grades)
+    write_csv(tmp_path / "grades_tests.csv", TEST_FIELDS, test_rows)
+    grades_csv = write_csv(tmp_path / "grades.csv", GRADE_FIELDS, grades)
     capfd.readouterr()
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -4,16 +4,26 @@ The grader cannot trust anything the student's kernel says about whether
 a test passed: code in the notebook can replace numpy's comparisons, the
 test helpers or the builtins. So, besides the test cells, the grader
 calls each graded function on inputs of its own choosing and compares the
-results with its references itself, in its own process. This module is
-what runs in the kernel: it reads the inputs, calls the student's function
-and saves what came back as plain arrays (`np.savez`, read back with
-`allow_pickle=False`). Forging that file gains nothing, because passing
-still takes the right values, and the references never enter the kernel.
+results with its references itself, in its own process.
+
+This file is what runs in the kernel. The grader copies it into the
+notebook's ``.grader/`` folder, and a probe cell runs it with
+``runpy.run_path`` (a fresh module each time: nothing of it stays in the
+student's namespace) and calls `run`. `run` reads the inputs
+(``inputs.pkl``), calls the student's function and saves what came back:
+``<name>.json``, a manifest of each call's outcome, and ``<name>.npz``,
+the arrays it refers to (read back with ``allow_pickle=False``). Forging
+these files gains nothing, because passing still takes the right values,
+and the references never enter the kernel.
 
 `decode` is also used by the grader, so both sides build the same inputs.
-The grader pastes this module's source into a function body, so it must
-stay self-contained: imports inside functions, no module-level state.
 """
+import json
+import pickle
+import warnings
+from pathlib import Path
+
+import numpy as np
 
 
 def decode(value):
@@ -22,8 +32,6 @@ def decode(value):
     Functions are described as ``("fn", name, *parameters)``; generators as
     ``("rng", seed)``; lists and tuples are decoded element by element.
     """
-    import numpy as np
-
     tag = value[0] if isinstance(value, tuple) and value and isinstance(value[0], str) else None
     if tag == "fn" and len(value) >= 2:
         name, parameters = value[1], value[2:]
@@ -58,67 +66,70 @@ def decode(value):
     return value
 
 
-def flatten(result, key, arrays):
-    """Store `result` under `key` as arrays: nested lists and tuples become
-    keys ``key/0``, ``key/1``, ...; an empty sequence is ``key!empty``."""
-    import numpy as np
+def describe(result, arrays):
+    """The manifest entry of a value; its arrays go into `arrays` as a0, a1, ...
 
+    ``{"list": [...]}`` for a list or tuple, ``{"array": key}`` for numbers
+    and numeric arrays, ``{"none": true}``, or ``{"type": name}`` for
+    anything else (which fails its probe).
+    """
     if isinstance(result, (list, tuple)):
-        if not result:
-            arrays[key + "!empty"] = np.zeros(0)
-        for i, item in enumerate(result):
-            flatten(item, f"{key}/{i}", arrays)
-        return
+        return {"list": [describe(item, arrays) for item in result]}
     if result is None:
-        arrays[key + "!none"] = np.zeros(0)
-        return
+        return {"none": True}
     try:
         array = np.asarray(result)
     except Exception:
         array = None
     if array is None or array.dtype == object or array.dtype.kind not in "biuf":
-        arrays[key + "!type"] = np.array(type(result).__name__)
-    else:
-        arrays[key] = array
+        return {"type": type(result).__name__}
+    key = f"a{len(arrays)}"
+    arrays[key] = array
+    return {"array": key}
 
 
-def run(name, inputs_path, out_path, namespace, forbidden):
-    """Call ``namespace[name]`` on each argument tuple of the probe and save
-    the results, errors and warnings to `out_path`.
+def _blocked_code(message):
+    """Code that raises ForbiddenCall(message), to swap into a function: a code
+    object without free variables, which runs in that function's globals."""
+    namespace = {}
+    exec("def blocked(*args, **kwargs):\n"
+         "    from nnlib.checks import ForbiddenCall\n"
+         f"    raise ForbiddenCall({message!r})", namespace)
+    return namespace["blocked"].__code__
 
-    `forbidden` are nnlib's reference functions for this exercise: like the
-    test cells, the probe makes them raise while the student's code runs.
+
+def run(name, folder, namespace, module, reference):
+    """Call ``namespace[name]`` on each call of its probe and save the outcomes.
+
+    ``module.reference`` is nnlib's version of the exercise: as in the test
+    cells, it raises ``ForbiddenCall`` while the student's function runs.
     """
-    import pickle
-    import warnings
+    import importlib
 
-    import numpy as np
+    from nnlib.checks import forbidden_message
 
-    with open(inputs_path, "rb") as file:
+    folder = Path(folder)
+    with open(folder / "inputs.pkl", "rb") as file:
         calls = pickle.load(file)[name]
     function = namespace.get(name)
-    arrays = {}
-    saved = [(f, f.__code__) for f in forbidden]
-
-    def blocked(*args, **kwargs):
-        raise RuntimeError("calls nnlib's own version of this exercise")
-
-    for i, (args, kwargs) in enumerate(calls):
-        key = str(i)
+    forbidden = getattr(importlib.import_module(module), reference)
+    blocked, original = _blocked_code(forbidden_message(reference)), forbidden.__code__
+    arrays, outcomes = {}, []
+    for args, kwargs in calls:
         try:
             args, kwargs = decode(args), decode(kwargs)
-            for f, _code in saved:
-                f.__code__ = blocked.__code__
+            forbidden.__code__ = blocked
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 result = function(*args, **kwargs)
-            flatten(result, key, arrays)
+            outcome = {"value": describe(result, arrays)}
             if caught:
-                arrays[key + "!warning"] = np.array(str(caught[0].message)[:300])
+                outcome["warning"] = str(caught[0].message)[:300]
         except Exception as error:  # the student's function failed on this call
             text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            arrays[key + "!error"] = np.array(text[:300])
+            outcome = {"error": text[:300]}
         finally:
-            for f, code in saved:
-                f.__code__ = code
-    np.savez(out_path, **arrays)
+            forbidden.__code__ = original
+        outcomes.append(outcome)
+    np.savez(folder / f"{name}.npz", **arrays)
+    (folder / f"{name}.json").write_text(json.dumps({"calls": outcomes}))

@@ -1,0 +1,85 @@
+"""Grading steps on the outputs of the executed notebook.
+
+- `LimitOutputSize`: each cell keeps at most `max_cell_output` characters
+  of output and the notebook `max_notebook_output`; the first output over
+  a limit is cut (a stream) or dropped, with a note saying so, and so are
+  the rest of that cell's. Error outputs are always kept (they are what
+  makes a test fail), trimmed to a readable size. nbgrader's own
+  `LimitOutput`, the next step, then limits the lines of text.
+- `UnscoreStderr`: plain nbgrader scores a test cell with any stderr
+  output as failed; a warning printed by correct code must not cost
+  points, so stderr text in a test cell is kept, as plain text, but is
+  not scored.
+"""
+from nbformat import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade
+from traitlets import Integer
+
+MAX_ERROR_CHARS = 2000       # of an error's message and of each traceback line
+MAX_TRACEBACK_LINES = 50     # the last ones, where the error was raised
+
+
+def error_output(ename, evalue):
+    """An error output, as a cell that raised has: nbgrader scores its cell 0."""
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                        traceback=[f"{ename}: {evalue}"])
+
+
+def output_size(output):
+    """Characters of one output, as the limits count them."""
+    if output.output_type == "stream":
+        return len(output.text)
+    if output.output_type == "error":
+        return sum(len(line) for line in output.traceback) + len(output.evalue)
+    return sum(len(v) if isinstance(v, str) else len(str(v)) for v in output.get("data", {}).values())
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    max_cell_output = Integer(256 * 1024, help="characters of output kept per cell").tag(config=True)
+    max_notebook_output = Integer(4 * 1024**2, help="characters of output kept per notebook").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        used = 0
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, used = self.limit(cell.outputs, used)
+        return nb, resources
+
+    def limit(self, outputs, notebook_used):
+        """The outputs a cell keeps, and the notebook's characters used after it."""
+        kept, cell_used, cut = [], 0, False
+        for out in outputs:
+            if out.output_type == "error":
+                out.evalue = out.evalue[:MAX_ERROR_CHARS]
+                out.traceback = [line[:MAX_ERROR_CHARS] for line in out.traceback[-MAX_TRACEBACK_LINES:]]
+                kept.append(out)
+                continue
+            room = min(self.max_cell_output - cell_used, self.max_notebook_output - notebook_used)
+            size = output_size(out)
+            taken = min(size, max(room, 0))
+            cell_used, notebook_used = cell_used + taken, notebook_used + taken
+            if size <= room:
+                kept.append(out)
+                continue
+            if not cut:  # the first output over a limit
+                cut = True
+                if out.output_type == "stream" and room > 0:
+                    out.text = out.text[:room]
+                    kept.append(out)
+                kept.append(NotebookNode(output_type="stream", name="stdout", text=(
+                    f"\n[output cut: the grader keeps {self.max_cell_output} characters of a cell's "
+                    f"output, {self.max_notebook_output} of a notebook's]\n")))
+        return kept, notebook_used
+
+
+class UnscoreStderr(NbGraderPreprocessor):
+    """stderr text in a test cell becomes a plain-text display: kept, not scored."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and is_grade(cell):
+            cell.outputs = [NotebookNode(output_type="display_data", metadata={},
+                                         data={"text/plain": "[stderr] " + out.text})
+                            if out.output_type == "stream" and out.name == "stderr" else out
+                            for out in cell.outputs]
+        return cell, resources

@@ -1,0 +1,33 @@
+"""What the grading steps found, kept in the notebook's own metadata.
+
+Each step that finds something worth a status notes it here, in
+``nb.metadata["autograder"]``, which nbgrader writes into the autograded
+notebook with the rest; the grader reads it back from there for the
+grades CSV. A status is one of `SEVERITY`; the row shows the most serious.
+"""
+KEY = "autograder"
+SEVERITY = ["error", "memory", "crashed", "timeout", "tampered", "ok"]
+
+
+def reset(nb):
+    """Forget anything a submission claims to have been found (intake)."""
+    nb.metadata[KEY] = {"events": [], "probes": {}}
+    for cell in nb.cells:
+        cell.metadata.pop(KEY, None)
+
+
+def note(nb, status, reason):
+    assert status in SEVERITY, status
+    nb.metadata.setdefault(KEY, {}).setdefault("events", []).append([status, reason])
+
+
+def events(nb):
+    """[(status, reason)] in the order the steps noted them."""
+    return [tuple(event) for event in nb.metadata.get(KEY, {}).get("events", [])]
+
+
+def status_and_reason(events):
+    """The row's status (the most serious) and reason (all, once each)."""
+    status = min((s for s, _ in events), key=SEVERITY.index, default="ok")
+    reason = "; ".join(dict.fromkeys(r for _, r in events)) or "graded"
+    return status, reason
