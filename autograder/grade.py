@@ -319,7 +319,8 @@ def max_scores(template, lessons):
 
 # ---------------------------------------------------------------- the command
 
-def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600):
+def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600,
+          gradebook=None):
     """Grade every submission; write the CSVs, feedback and autograded notebooks."""
     from .sandbox import check_sandbox
 
@@ -371,6 +372,10 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     _write_csv(out.with_name(out.stem + "_tests.csv"), TEST_FIELDS, tests)
     print(f"wrote {out} ({len(rows)} rows) in {time.monotonic() - started:.1f} s; "
           f"feedback in {out_dir / 'feedback'}")
+    if gradebook:
+        from .gradebook import write
+        write(gradebook, submissions, rows, tests, out_dir / "autograded")
+        print(f"wrote the grades into the gradebook {gradebook}")
     return rows
 
 
