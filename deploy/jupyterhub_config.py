@@ -4,7 +4,7 @@ Students and instructors are local Unix users, logging in with their
 password (PAM). The Hub runs as root from its state folder (its database,
 cookie secret and the class lists), e.g. /srv/jupyterhub:
 
-    cd /srv/jupyterhub && /srv/neural-networks/.venv/bin/jupyterhub -f /etc/jupyterhub/jupyterhub_config.py
+    cd /srv/jupyterhub && /srv/neural-networks/.venv/bin/jupyterhub -f /srv/neural-networks/deploy/jupyterhub_config.py
 
 The class lists there, one user name a line:
 

@@ -9,6 +9,7 @@ instructor has already touched in formgrader.
 """
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,14 @@ def nbgrader(course, *args):
                           cwd=course, capture_output=True, text=True, timeout=300, env=dict(os.environ, PATH=path))
     assert done.returncode == 0, done.stdout + done.stderr
     return done
+
+
+def gradebook_scores(path):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{path}") as book:
+        return sorted((s.student.id, g.name, g.score, g.max_score) for s in book.assignment_submissions(LESSON)
+                      for n in s.notebooks for g in n.grades)
 
 
 @pytest.fixture(scope="module")
@@ -109,18 +118,37 @@ def test_nbgrader_feedback_is_made_and_released_from_the_gradebook(graded, tmp_p
 
 
 def test_grading_again_gives_the_same_gradebook(graded):
-    from nbgrader.api import Gradebook
-
-    def scores():
-        with Gradebook(f"sqlite:///{graded['book']}") as book:
-            return sorted((g.student.id, g.name, g.score) for g in
-                          (grade for s in book.assignment_submissions(LESSON)
-                           for n in s.notebooks for grade in n.grades))
-    before = scores()
-    rows = list(csv.DictReader(open(graded["out"])))
-    tests = [dict(r, score=float(r["score"])) for r in csv.DictReader(open(graded["out"].with_name("grades_tests.csv")))]
+    before = gradebook_scores(graded["book"])
+    rows, tests = gradebook.read_part(graded["out"])
     gradebook.write(graded["book"], graded["subs"], rows, tests, graded["out"].parent / "autograded")
-    assert scores() == before
+    assert gradebook_scores(graded["book"]) == before
+
+
+def test_a_class_graded_in_parts_merges_into_the_same_gradebook(graded, tmp_path):
+    """As the Kubernetes Job does: each part grades some students, one process merges."""
+    out = graded["out"]
+    def csv_rows(path):
+        return list(csv.DictReader(open(path)))
+    parts = []
+    for name, students in (("part-0", {"correct", "corrupt"}), ("part-1", {"untouched", "partly_wrong"})):
+        part = tmp_path / name / "grades.csv"
+        (part.parent / "autograded").mkdir(parents=True)
+        for source, target in ((out, part), (out.with_name("grades_tests.csv"), part.with_name("grades_tests.csv"))):
+            rows = [r for r in csv_rows(source) if r["student"] in students]
+            with open(target, "w", newline="") as file:
+                writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        for student in students & set(graded["tests"]):
+            shutil.copytree(out.parent / "autograded" / student, part.parent / "autograded" / student)
+        parts.append(str(part))
+    book, merged = tmp_path / "course" / "gradebook.db", tmp_path / "grades.csv"
+    done = subprocess.run([sys.executable, "-m", "autograder.gradebook", str(book), str(graded["subs"]),
+                           *parts, "--out", str(merged)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert gradebook_scores(book) == gradebook_scores(graded["book"])
+    assert csv_rows(merged) == csv_rows(out)
+    assert csv_rows(merged.with_name("grades_tests.csv")) == csv_rows(out.with_name("grades_tests.csv"))
 
 
 # ---------------------------------------------------------------- regrading, without the sandbox
