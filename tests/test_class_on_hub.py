@@ -366,9 +366,8 @@ def test_a_lesson_goes_out_is_handed_in_graded_and_comes_back_with_feedback(rele
             assert not any(s["has_local_feedback"] for s in lesson["submissions"])
             continue
         [submission] = [s for s in lesson["submissions"] if s["has_local_feedback"]]
-        [feedback] = submission["local_feedback_path"] and [
-            n for n in hub.contents(student, submission["local_feedback_path"])["content"]
-            if n["name"].endswith(".html")]
+        folder = hub.contents(student, submission["local_feedback_path"])["content"]
+        [feedback] = [n for n in folder if n["name"].endswith(".html")]
         html = hub.contents(student, feedback["path"])["content"]
         assert f"Score: {float(rows[student]['score']):.1f} / {full:.1f}" in html
 
