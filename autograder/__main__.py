@@ -1,12 +1,13 @@
 """Instructor commands.
 
     python -m autograder release [--lesson NAME ...]
-    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...]
+    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]]
     python -m autograder report grades.csv [--png PATH]
 """
 import argparse
 import os
 
+from .gradebook import COURSE_GRADEBOOK
 from .release import release
 
 
@@ -30,6 +31,9 @@ def main(argv=None):
                               help="only this lesson (repeatable); default: all handed in")
     grade_parser.add_argument("--cell-timeout", type=int, default=60, metavar="SECONDS")
     grade_parser.add_argument("--notebook-timeout", type=int, default=600, metavar="SECONDS")
+    grade_parser.add_argument("--gradebook", nargs="?", const=str(COURSE_GRADEBOOK), metavar="PATH",
+                              help="also write the grades into this nbgrader gradebook, whose folder is "
+                                   "the course folder (alone: the course's own, gradebook.db of the repository)")
 
     report_parser = commands.add_parser(
         "report", help="pass rates per lesson and test, and a histogram of the scores")
@@ -44,7 +48,8 @@ def main(argv=None):
         from .sandbox import SandboxError
         try:
             grade(args.submissions, args.out, jobs=args.jobs, lessons=args.lessons,
-                  cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout)
+                  cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                  gradebook=args.gradebook)
         except SandboxError as error:
             raise SystemExit(f"grade: {error}")
     elif args.command == "report":

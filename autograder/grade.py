@@ -159,7 +159,8 @@ def _number(x):
 
 # ---------------------------------------------------------------- the command
 
-def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600):
+def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600,
+          gradebook=None):
     """Grade every submission; write the CSVs, feedback and autograded notebooks."""
     from .sandbox import check_sandbox
 
@@ -211,6 +212,10 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     _write_csv(course.tests_csv_path(out), course.TEST_FIELDS, tests)
     print(f"wrote {out} ({len(rows)} rows) in {time.monotonic() - started:.1f} s; "
           f"feedback in {out_dir / course.FEEDBACK_DIR}")
+    if gradebook:
+        from .gradebook import write
+        write(gradebook, submissions, rows, tests, out_dir / course.AUTOGRADED_DIR)
+        print(f"wrote the grades into the gradebook {gradebook}")
     return rows
 
 
