@@ -34,8 +34,8 @@ try:
 except ImportError:  # the tests skip (or fail in CI) without playwright
     PlaywrightTimeoutError = TimeoutError
 
-ROOT = Path(__file__).resolve().parent.parent
-LESSONS = ROOT / "lessons"
+from autograder.course import LESSONS, ROOT  # noqa: E402  (the course's one layout)
+
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

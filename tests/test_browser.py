@@ -115,17 +115,18 @@ def graded_ids(path):
             if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
 
 
+def clean(cell):
+    """What is wrong with a code cell that should have run without an error or stderr."""
+    problems = [f"{describe(cell)} did not run"] if cell["count"] is None else []
+    problems += [f"{describe(cell)} raised {e['ename']}: {e['evalue']}" for e in errors(cell)]
+    if stderr(cell):
+        problems.append(f"{describe(cell)} wrote to stderr: {stderr(cell)[:300]}")
+    return problems
+
+
 def check_solved_run(ran):
     """Every code cell ran, none failed or wrote to stderr."""
-    problems = []
-    for cell in ran:
-        if cell["type"] != "code":
-            continue
-        if cell["count"] is None:
-            problems.append(f"{describe(cell)} did not run")
-        problems += [f"{describe(cell)} raised {e['ename']}: {e['evalue']}" for e in errors(cell)]
-        if stderr(cell):
-            problems.append(f"{describe(cell)} wrote to stderr: {stderr(cell)[:300]}")
+    problems = [p for cell in ran if cell["type"] == "code" for p in clean(cell)]
     assert not problems, "\n".join(problems)
 
 
@@ -150,9 +151,7 @@ def check_student_run(ran):
                 problems.append(f"test cell {describe(cell)} shows {len(lines)} lines instead of "
                                 "one short message:\n" + "\n".join(lines[:40]))
         else:
-            problems += [f"{describe(cell)} raised {e['ename']}: {e['evalue']}" for e in errors(cell)]
-            if stderr(cell):
-                problems.append(f"{describe(cell)} wrote to stderr: {stderr(cell)[:300]}")
+            problems += clean(cell)
     assert not problems, "\n".join(problems)
 
 
