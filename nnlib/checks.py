@@ -353,13 +353,4 @@ def check_trained_shapes(params, sizes, call):
         raise CheckFailed(f"{call} returned a flat vector of shape {params.shape}: turn "
                           "the optimizer's result back into (W, b) pairs with "
                           "unpack(theta, sizes).")
-    L = len(sizes) - 1
-    that(isinstance(params, (list, tuple)) and len(params) == L,
-         f"{call} should return params, a list of {L} pairs (W, b); got "
-         f"{type(params).__name__}"
-         + (f" of length {len(params)}" if isinstance(params, (list, tuple)) else ""))
-    for l, pair in enumerate(params, start=1):
-        that(isinstance(pair, (list, tuple)) and len(pair) == 2
-             and np.shape(pair[0]) == (sizes[l], sizes[l - 1]) and np.shape(pair[1]) == (sizes[l],),
-             f"{call}: layer {l} should be a pair (W, b) with W of shape "
-             f"({sizes[l]}, {sizes[l - 1]}) and b of shape ({sizes[l]},).")
+    check_param_shapes(params, sizes, call)
