@@ -19,9 +19,11 @@ Every submission gets exactly one row, whatever happens to it.
 import csv
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -31,6 +33,7 @@ import nbformat
 from . import course, record
 from .intake import find_submissions, row
 from .release import nbgrader_api
+from .state import State
 
 
 # ---------------------------------------------------------------- the course copies
@@ -76,10 +79,18 @@ def max_scores(template, lessons):
 _worker = {}
 
 
-def _start_worker():
-    """Load nbgrader in each worker while the main process builds the template."""
+def _start_worker(grader):
+    """Load nbgrader in each worker while the main process builds the template.
+    A worker leaves stopping to the grader's process (Ctrl-C reaches the whole
+    terminal's process group), and dies with it even if that is killed."""
+    import ctypes
     import importlib
     import warnings
+
+    signal.signal(signal.SIGINT, lambda *_: None)
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux, as bubblewrap)
+    if os.getppid() != grader:  # it died before that
+        os._exit(1)
 
     for module in ("nbgrader.apps", "nbgrader.converters", "autograder.pipeline"):
         importlib.import_module(module)
@@ -138,12 +149,18 @@ def _autograde(job, out_dir, root, api):
         score, max_score = _number(notebook.score), _number(notebook.max_score)
 
     api.generate_feedback(job.lesson, job.student, force=True)
-    _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html",
-             out_dir / course.FEEDBACK_DIR / job.student / f"{job.lesson}.html")
-    _publish(autograded, out_dir / course.AUTOGRADED_DIR / job.student / name)
+    feedback, published = _outputs(out_dir, job.student, job.lesson)
+    _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html", feedback)
+    _publish(autograded, published)
     for work in ("submitted", "autograded", "feedback"):
         shutil.rmtree(root / work / job.student, ignore_errors=True)
     return dict(row=row(job.student, job.lesson, score, max_score, status, reason), tests=tests)
+
+
+def _outputs(out_dir, student, lesson):
+    """The feedback and the autograded notebook of a graded hand-in."""
+    return (out_dir / course.FEEDBACK_DIR / student / f"{lesson}.html",
+            out_dir / course.AUTOGRADED_DIR / student / course.notebook_name(lesson))
 
 
 def _publish(source, target):
@@ -160,8 +177,9 @@ def _number(x):
 # ---------------------------------------------------------------- the command
 
 def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600,
-          gradebook=None):
-    """Grade every submission; write the CSVs, feedback and autograded notebooks."""
+          gradebook=None, force=False):
+    """Grade every submission; write the CSVs, feedback and autograded notebooks.
+    Rows kept from an earlier run (state.py) are reused unless `force`."""
     from .sandbox import check_sandbox
 
     check_sandbox()
@@ -172,40 +190,70 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     unknown = sorted(set(lessons or []) - set(known))
     if unknown:
         raise SystemExit(f"grade: no such lesson: {', '.join(unknown)}")
-    todo, rows = find_submissions(submissions, lessons)
+    found, rows = find_submissions(submissions, lessons)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    needed = sorted({job.lesson for job in todo} | {r["lesson"] for r in rows if r["lesson"] in known})
     options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
-    tests = []
-    print(f"grading {len(todo)} notebooks of {len({j.student for j in todo})} students "
-          f"with {jobs} worker{'s' if jobs > 1 else ''} ({len(rows)} could not be graded)", flush=True)
+    kept = State(out, options)
+    earlier = {} if force else kept.load()
+    reused, todo = [], []
+    for job in found:
+        key = kept.key(job)
+        record = earlier.get((job.student, job.lesson))
+        if record and all(record.get(k) == v for k, v in key.items()) \
+                and all(p.exists() for p in _outputs(out_dir, job.student, job.lesson)):
+            reused.append(record)
+        else:
+            todo.append((job, key))
+    kept.start(reused)
+    rows += [record["row"] for record in reused]
+    tests = [t for record in reused for t in record["tests"]]
+    needed = sorted({job.lesson for job, _ in todo} | {r["lesson"] for r in rows if r["max_score"] is None})
+    print(f"reused {len(reused)} unchanged rows, grading {len(todo)} notebooks of "
+          f"{len({job.student for job, _ in todo})} students with {jobs} worker{'s' if jobs > 1 else ''} "
+          f"({len(rows) - len(reused)} could not be graded)", flush=True)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autograder-") as work, \
-            ProcessPoolExecutor(jobs, initializer=_start_worker, mp_context=_spawn()) as pool:
-        if todo:  # start the workers now: they import nbgrader while the template is built
-            for _ in range(jobs):
-                pool.submit(int)
-        template = make_template(Path(work), needed, options) if needed else None
-        totals = max_scores(template, needed) if template else {}
-        for r in rows:
-            if r["max_score"] is None:
-                r["max_score"] = totals.get(r["lesson"], 0)
-        futures = {pool.submit(grade_one, job, out_dir, template, options): job for job in todo}
-        for done, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
+    stop = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="autograder-") as work, \
+                ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(),),
+                                    mp_context=_spawn()) as pool:
             try:
-                result = future.result()
-            except Exception as error:  # the worker process itself died
-                result = dict(row=row(job.student, job.lesson, 0, None, "error",
-                                      f"the grading worker died: {error}"), tests=[], seconds=0)
-            r = result["row"]
-            if r["max_score"] is None:
-                r["max_score"] = totals.get(job.lesson, 0)
-            rows.append(r)
-            tests += result["tests"]
-            print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
-                  f"{r['score']:g}/{r['max_score']:g} {r['status']} "
-                  f"({result['seconds']:.1f} s)", flush=True)
+                if todo:  # start the workers now: they import nbgrader while the template is built
+                    for _ in range(jobs):
+                        pool.submit(int)
+                template = make_template(Path(work), needed, options) if needed else None
+                totals = max_scores(template, needed) if template else {}
+                for r in rows:
+                    if r["max_score"] is None:
+                        r["max_score"] = totals.get(r["lesson"], 0)
+                futures = {pool.submit(grade_one, job, out_dir, template, options): (job, key)
+                           for job, key in todo}
+                for done, future in enumerate(as_completed(futures), start=1):
+                    job, key = futures[future]
+                    try:
+                        result = future.result()
+                    except Exception as error:  # the worker process itself died
+                        result = dict(row=row(job.student, job.lesson, 0, None, "error",
+                                              f"the grading worker died: {error}"), tests=[], seconds=0)
+                    r = result["row"]
+                    if r["max_score"] is None:
+                        r["max_score"] = totals.get(job.lesson, 0)
+                    if r["status"] != "error":  # the grader's own failures are retried next time
+                        kept.add(key, result)
+                    rows.append(r)
+                    tests += result["tests"]
+                    print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
+                          f"{r['score']:g}/{r['max_score']:g} {r['status']} "
+                          f"({result['seconds']:.1f} s)", flush=True)
+            except KeyboardInterrupt:
+                _stop_workers(pool)
+                raise
+    except KeyboardInterrupt:
+        raise SystemExit(f"interrupted: {kept.count} rows kept in {kept.path}; run again to continue") from None
+    finally:
+        kept.close()
+        if stop is not None:
+            signal.signal(signal.SIGTERM, stop)
     rows.sort(key=lambda r: (r["student"], r["lesson"]))
     tests.sort(key=lambda r: (r["student"], r["lesson"], r["test"]))
     _write_csv(out, course.GRADE_FIELDS, rows)
@@ -217,6 +265,24 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
         write(gradebook, submissions, rows, tests, out_dir / course.AUTOGRADED_DIR)
         print(f"wrote the grades into the gradebook {gradebook}")
     return rows
+
+
+def _interrupt(signum, frame):
+    """SIGTERM stops the grader as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def _stop_workers(pool):
+    """End the workers now, not after their notebooks; their kernels end
+    with them (bwrap's --die-with-parent)."""
+    import multiprocessing
+
+    pool.shutdown(wait=False, cancel_futures=True)
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join()
 
 
 def _spawn():
