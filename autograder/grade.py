@@ -14,9 +14,12 @@ submitted layout). The grader
    them ``feedback/<student>/<lesson>.html`` and
    ``autograded/<student>/<lesson>.ipynb``.
 
-Every submission gets exactly one row, whatever happens to it.
+Every submission gets exactly one row, whatever happens to it. Each
+graded row is also kept as it is finished (state.py): a rerun regrades
+only new or changed hand-ins, and continues a run that was stopped.
 """
 import csv
+import multiprocessing
 import os
 import shutil
 import signal
@@ -26,6 +29,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -194,66 +198,43 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     jobs = max(1, jobs or os.cpu_count() or 1)
     options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
     kept = State(out, options)
-    earlier = {} if force else kept.load()
-    reused, todo = [], []
-    for job in found:
-        key = kept.key(job)
-        record = earlier.get((job.student, job.lesson))
-        if record and all(record.get(k) == v for k, v in key.items()) \
-                and all(p.exists() for p in _outputs(out_dir, job.student, job.lesson)):
-            reused.append(record)
-        else:
-            todo.append((job, key))
-    kept.start(reused)
+    reused, todo = _reuse(kept, found, out_dir, force)
+    needed = sorted({job.lesson for job, _ in todo} | {r["lesson"] for r in rows if r["lesson"] in known})
     rows += [record["row"] for record in reused]
     tests = [t for record in reused for t in record["tests"]]
-    needed = sorted({job.lesson for job, _ in todo} | {r["lesson"] for r in rows if r["max_score"] is None})
     print(f"reused {len(reused)} unchanged rows, grading {len(todo)} notebooks of "
           f"{len({job.student for job, _ in todo})} students with {jobs} worker{'s' if jobs > 1 else ''} "
           f"({len(rows) - len(reused)} could not be graded)", flush=True)
     started = time.monotonic()
-    stop = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
-    try:
-        with tempfile.TemporaryDirectory(prefix="autograder-") as work, \
-                ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(),),
-                                    mp_context=_spawn()) as pool:
+    with tempfile.TemporaryDirectory(prefix="autograder-") as work, \
+            ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(),),
+                                mp_context=_spawn()) as pool, _stopping(pool, kept):
+        if todo:  # start the workers now: they import nbgrader while the template is built
+            for _ in range(jobs):
+                pool.submit(int)
+        template = make_template(Path(work), needed, options) if needed else None
+        totals = max_scores(template, needed) if template else {}
+        for r in rows:
+            if r["max_score"] is None:
+                r["max_score"] = totals.get(r["lesson"], 0)
+        futures = {pool.submit(grade_one, job, out_dir, template, options): (job, key) for job, key in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            job, key = futures[future]
             try:
-                if todo:  # start the workers now: they import nbgrader while the template is built
-                    for _ in range(jobs):
-                        pool.submit(int)
-                template = make_template(Path(work), needed, options) if needed else None
-                totals = max_scores(template, needed) if template else {}
-                for r in rows:
-                    if r["max_score"] is None:
-                        r["max_score"] = totals.get(r["lesson"], 0)
-                futures = {pool.submit(grade_one, job, out_dir, template, options): (job, key)
-                           for job, key in todo}
-                for done, future in enumerate(as_completed(futures), start=1):
-                    job, key = futures[future]
-                    try:
-                        result = future.result()
-                    except Exception as error:  # the worker process itself died
-                        result = dict(row=row(job.student, job.lesson, 0, None, "error",
-                                              f"the grading worker died: {error}"), tests=[], seconds=0)
-                    r = result["row"]
-                    if r["max_score"] is None:
-                        r["max_score"] = totals.get(job.lesson, 0)
-                    if r["status"] != "error":  # the grader's own failures are retried next time
-                        kept.add(key, result)
-                    rows.append(r)
-                    tests += result["tests"]
-                    print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
-                          f"{r['score']:g}/{r['max_score']:g} {r['status']} "
-                          f"({result['seconds']:.1f} s)", flush=True)
-            except KeyboardInterrupt:
-                _stop_workers(pool)
-                raise
-    except KeyboardInterrupt:
-        raise SystemExit(f"interrupted: {kept.count} rows kept in {kept.path}; run again to continue") from None
-    finally:
-        kept.close()
-        if stop is not None:
-            signal.signal(signal.SIGTERM, stop)
+                result = future.result()
+            except Exception as error:  # the worker process itself died
+                result = dict(row=row(job.student, job.lesson, 0, None, "error",
+                                      f"the grading worker died: {error}"), tests=[], seconds=0)
+            r = result["row"]
+            if r["max_score"] is None:
+                r["max_score"] = totals.get(job.lesson, 0)
+            if r["status"] != "error":  # the grader's own failures are retried next time
+                kept.add(key, result)
+            rows.append(r)
+            tests += result["tests"]
+            print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
+                  f"{r['score']:g}/{r['max_score']:g} {r['status']} "
+                  f"({result['seconds']:.1f} s)", flush=True)
     rows.sort(key=lambda r: (r["student"], r["lesson"]))
     tests.sort(key=lambda r: (r["student"], r["lesson"], r["test"]))
     _write_csv(out, course.GRADE_FIELDS, rows)
@@ -267,26 +248,53 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     return rows
 
 
+def _reuse(kept, found, out_dir, force):
+    """The kept records still valid for the hand-ins `found` (none if
+    `force`), and the (job, key) pairs to grade; the state file keeps only
+    the former."""
+    earlier = {} if force else kept.load()
+    reused, todo = [], []
+    for job in found:
+        key = kept.key(job)
+        record = earlier.get((job.student, job.lesson))
+        if record and all(record.get(k) == v for k, v in key.items()) \
+                and all(path.exists() for path in _outputs(out_dir, job.student, job.lesson)):
+            reused.append(record)
+        else:
+            todo.append((job, key))
+    kept.start(reused)
+    return reused, todo
+
+
+@contextmanager
+def _stopping(pool, kept):
+    """Ctrl-C or SIGTERM ends the workers at once (not after their
+    notebooks; their kernels end with them, bwrap's --die-with-parent) and
+    the run with a message; the finished rows are in the state file."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        workers = multiprocessing.active_children()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join()
+        raise SystemExit(f"interrupted: {kept.count} rows kept in {kept.path}; run again to continue") from None
+    finally:
+        kept.close()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def _interrupt(signum, frame):
     """SIGTERM stops the grader as Ctrl-C does."""
     raise KeyboardInterrupt
 
 
-def _stop_workers(pool):
-    """End the workers now, not after their notebooks; their kernels end
-    with them (bwrap's --die-with-parent)."""
-    import multiprocessing
-
-    pool.shutdown(wait=False, cancel_futures=True)
-    workers = multiprocessing.active_children()
-    for worker in workers:
-        worker.terminate()
-    for worker in workers:
-        worker.join()
-
-
 def _spawn():
-    import multiprocessing
     return multiprocessing.get_context("spawn")
 
 
