@@ -1,7 +1,7 @@
 """Instructor commands.
 
     python -m autograder release [--lesson NAME ...]
-    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]]
+    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force]
     python -m autograder report grades.csv [--png PATH]
 """
 import argparse
@@ -34,6 +34,8 @@ def main(argv=None):
     grade_parser.add_argument("--gradebook", nargs="?", const=str(COURSE_GRADEBOOK), metavar="PATH",
                               help="also write the grades into this nbgrader gradebook, whose folder is "
                                    "the course folder (alone: the course's own, gradebook.db of the repository)")
+    grade_parser.add_argument("--force", action="store_true",
+                              help="regrade every notebook, not only the new or changed ones")
 
     report_parser = commands.add_parser(
         "report", help="pass rates per lesson and test, and a histogram of the scores")
@@ -49,7 +51,7 @@ def main(argv=None):
         try:
             grade(args.submissions, args.out, jobs=args.jobs, lessons=args.lessons,
                   cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                  gradebook=args.gradebook)
+                  gradebook=args.gradebook, force=args.force)
         except SandboxError as error:
             raise SystemExit(f"grade: {error}")
     elif args.command == "report":

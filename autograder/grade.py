@@ -14,16 +14,22 @@ submitted layout). The grader
    them ``feedback/<student>/<lesson>.html`` and
    ``autograded/<student>/<lesson>.ipynb``.
 
-Every submission gets exactly one row, whatever happens to it.
+Every submission gets exactly one row, whatever happens to it. Each
+graded row is also kept as it is finished (state.py): a rerun regrades
+only new or changed hand-ins, and continues a run that was stopped.
 """
 import csv
+import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -31,6 +37,7 @@ import nbformat
 from . import course, record
 from .intake import find_submissions, row
 from .release import nbgrader_api
+from .state import State
 
 
 # ---------------------------------------------------------------- the course copies
@@ -76,10 +83,18 @@ def max_scores(template, lessons):
 _worker = {}
 
 
-def _start_worker():
-    """Load nbgrader in each worker while the main process builds the template."""
+def _start_worker(grader):
+    """Load nbgrader in each worker while the main process builds the template.
+    A worker leaves stopping to the grader's process (Ctrl-C reaches the whole
+    terminal's process group), and dies with it even if that is killed."""
+    import ctypes
     import importlib
     import warnings
+
+    signal.signal(signal.SIGINT, lambda *_: None)
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux, as bubblewrap)
+    if os.getppid() != grader:  # it died before that
+        os._exit(1)
 
     for module in ("nbgrader.apps", "nbgrader.converters", "autograder.pipeline"):
         importlib.import_module(module)
@@ -138,12 +153,18 @@ def _autograde(job, out_dir, root, api):
         score, max_score = _number(notebook.score), _number(notebook.max_score)
 
     api.generate_feedback(job.lesson, job.student, force=True)
-    _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html",
-             out_dir / course.FEEDBACK_DIR / job.student / f"{job.lesson}.html")
-    _publish(autograded, out_dir / course.AUTOGRADED_DIR / job.student / name)
+    feedback, published = _outputs(out_dir, job.student, job.lesson)
+    _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html", feedback)
+    _publish(autograded, published)
     for work in ("submitted", "autograded", "feedback"):
         shutil.rmtree(root / work / job.student, ignore_errors=True)
     return dict(row=row(job.student, job.lesson, score, max_score, status, reason), tests=tests)
+
+
+def _outputs(out_dir, student, lesson):
+    """The feedback and the autograded notebook of a graded hand-in."""
+    return (out_dir / course.FEEDBACK_DIR / student / f"{lesson}.html",
+            out_dir / course.AUTOGRADED_DIR / student / course.notebook_name(lesson))
 
 
 def _publish(source, target):
@@ -160,8 +181,9 @@ def _number(x):
 # ---------------------------------------------------------------- the command
 
 def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600,
-          gradebook=None):
-    """Grade every submission; write the CSVs, feedback and autograded notebooks."""
+          gradebook=None, force=False):
+    """Grade every submission; write the CSVs, feedback and autograded notebooks.
+    Rows kept from an earlier run (state.py) are reused unless `force`."""
     from .sandbox import check_sandbox
 
     check_sandbox()
@@ -172,16 +194,21 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     unknown = sorted(set(lessons or []) - set(known))
     if unknown:
         raise SystemExit(f"grade: no such lesson: {', '.join(unknown)}")
-    todo, rows = find_submissions(submissions, lessons)
+    found, rows = find_submissions(submissions, lessons)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    needed = sorted({job.lesson for job in todo} | {r["lesson"] for r in rows if r["lesson"] in known})
     options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
-    tests = []
-    print(f"grading {len(todo)} notebooks of {len({j.student for j in todo})} students "
-          f"with {jobs} worker{'s' if jobs > 1 else ''} ({len(rows)} could not be graded)", flush=True)
+    kept = State(out, options)
+    reused, todo = _reuse(kept, found, out_dir, force)
+    needed = sorted({job.lesson for job, _ in todo} | {r["lesson"] for r in rows if r["lesson"] in known})
+    rows += [record["row"] for record in reused]
+    tests = [t for record in reused for t in record["tests"]]
+    print(f"reused {len(reused)} unchanged rows, grading {len(todo)} notebooks of "
+          f"{len({job.student for job, _ in todo})} students with {jobs} worker{'s' if jobs > 1 else ''} "
+          f"({len(rows) - len(reused)} could not be graded)", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autograder-") as work, \
-            ProcessPoolExecutor(jobs, initializer=_start_worker, mp_context=_spawn()) as pool:
+            ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(),),
+                                mp_context=_spawn()) as pool, _stopping(pool, kept):
         if todo:  # start the workers now: they import nbgrader while the template is built
             for _ in range(jobs):
                 pool.submit(int)
@@ -190,9 +217,9 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
         for r in rows:
             if r["max_score"] is None:
                 r["max_score"] = totals.get(r["lesson"], 0)
-        futures = {pool.submit(grade_one, job, out_dir, template, options): job for job in todo}
+        futures = {pool.submit(grade_one, job, out_dir, template, options): (job, key) for job, key in todo}
         for done, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
+            job, key = futures[future]
             try:
                 result = future.result()
             except Exception as error:  # the worker process itself died
@@ -201,6 +228,8 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
             r = result["row"]
             if r["max_score"] is None:
                 r["max_score"] = totals.get(job.lesson, 0)
+            if r["status"] != "error":  # the grader's own failures are retried next time
+                kept.add(key, result)
             rows.append(r)
             tests += result["tests"]
             print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
@@ -219,8 +248,53 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     return rows
 
 
+def _reuse(kept, found, out_dir, force):
+    """The kept records still valid for the hand-ins `found` (none if
+    `force`), and the (job, key) pairs to grade; the state file keeps only
+    the former."""
+    earlier = {} if force else kept.load()
+    reused, todo = [], []
+    for job in found:
+        key = kept.key(job)
+        record = earlier.get((job.student, job.lesson))
+        if record and all(record.get(k) == v for k, v in key.items()) \
+                and all(path.exists() for path in _outputs(out_dir, job.student, job.lesson)):
+            reused.append(record)
+        else:
+            todo.append((job, key))
+    kept.start(reused)
+    return reused, todo
+
+
+@contextmanager
+def _stopping(pool, kept):
+    """Ctrl-C or SIGTERM ends the workers at once (not after their
+    notebooks; their kernels end with them, bwrap's --die-with-parent) and
+    the run with a message; the finished rows are in the state file."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        workers = multiprocessing.active_children()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join()
+        raise SystemExit(f"interrupted: {kept.count} rows kept in {kept.path}; run again to continue") from None
+    finally:
+        kept.close()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    """SIGTERM stops the grader as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def _spawn():
-    import multiprocessing
     return multiprocessing.get_context("spawn")
 
 

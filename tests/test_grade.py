@@ -348,15 +348,16 @@ def test_feedback_for_every_graded_notebook(graded):
 
 
 def test_regrading_gives_the_same_grades(graded, tmp_path):
-    """Grading again, sequentially this time, writes the same rows."""
+    """Grading again, sequentially this time, writes the same rows; and
+    again with --force (which does not reuse the first run's rows)."""
     subs = tmp_path / "subs"
     for student in ("correct", "partly_wrong", "broken_json", "cheat_numpy"):
         (subs / student).mkdir(parents=True)
         subprocess.run(["cp", "-r", str(graded["subs"] / student / LESSON), str(subs / student)], check=True)
     out = tmp_path / "grades.csv"
-    for _ in range(2):
+    for force in ([], ["--force"]):
         subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
-                        "--jobs", "1"], cwd=ROOT, capture_output=True, check=True, timeout=600)
+                        "--jobs", "1", *force], cwd=ROOT, capture_output=True, check=True, timeout=600)
         again = {r["student"]: r for r in csv.DictReader(open(out))}
         assert again == {s: graded["rows"][s] for s in again}
 
