@@ -282,7 +282,8 @@ def _stopping(pool, kept):
             worker.terminate()
         for worker in workers:
             worker.join()
-        raise SystemExit(f"interrupted: {kept.count} rows kept in {kept.path}; run again to continue") from None
+        raise SystemExit(f"interrupted: {kept.count} row{'' if kept.count == 1 else 's'} kept in "
+                         f"{kept.path}; run again to continue") from None
     finally:
         kept.close()
         if main:
