@@ -155,7 +155,8 @@ def test_ctrl_c_keeps_the_finished_rows(graded):
     process, log, started, left = graded["ctrl_c"]
     kept = graded["after_ctrl_c"]
     assert process.returncode != 0
-    assert f"interrupted: {len(kept)} rows kept in {state.state_path(graded['out'])}; run again to continue" in log
+    rows = f"{len(kept)} row" + ("" if len(kept) == 1 else "s")
+    assert f"interrupted: {rows} kept in {state.state_path(graded['out'])}; run again to continue" in log
     assert 1 <= len(kept) < len(GRADED)
     assert not graded["csv_after_ctrl_c"], "an interrupted run writes no partial grades CSV"
     assert any(b"ipykernel" in cmdline for _, cmdline in started)
