@@ -509,7 +509,7 @@ def cell(lesson, grade_id, body):
     released = sample_class.submission(lesson, solved=False)
     template = next(c.source for c in released.cells
                     if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    if body.lstrip().startswith("def "):
+    if body.lstrip("\n").startswith("def "):
         return body.strip("\n") + "\n"
     stub = "    # YOUR CODE HERE\n    raise NotImplementedError()"
     assert stub in template, f"{lesson} {grade_id}: no stub in the released cell"
