@@ -502,6 +502,9 @@ COPIES = {
 PLANTED = {("gus", "bo", "06_backprop"), ("gus", "bo", "07_digits"),
            ("hal", "cy", "06_backprop"), ("hal", "cy", "07_digits"), ("ivy", "dee", "06_backprop"),
            ("jo", "nnlib", "06_backprop"), ("jo", "nnlib", "07_digits")}
+# A copy the detector cannot see: ivy's precision_recall_f1, dee's with its few statements
+# swapped around, keeps no run of 25 tokens long enough (similarity 0.42).
+MISSED = {("ivy", "dee", "07_digits")}
 
 
 def cell(lesson, grade_id, body):

@@ -1,6 +1,7 @@
 """Copy detection: planted copies are found, honest solutions are not flagged, grades stay as they are."""
 import csv
 import time
+import warnings
 
 import nbformat
 import numpy as np
@@ -10,7 +11,7 @@ import nnlib
 from autograder import copies, course, sample_class
 from autograder.course import GRADE_FIELDS
 from autograder.report import report
-from copies_class import COPIES, HONEST, LESSON_OF, PLANTED, cell, class_answers
+from copies_class import COPIES, HONEST, LESSON_OF, MISSED, PLANTED, cell, class_answers
 
 # Two more students whose only common code is one-liners: the same in every honest notebook.
 ONE_LINERS = {"06_backprop": {"output_weight_gradient": cell(
@@ -43,10 +44,10 @@ def grades_csv(tmp_path_factory):
     return write_class(tmp_path_factory.mktemp("class"), answers)
 
 
-def planted_pairs():
+def planted_pairs(planted=PLANTED):
     """{(student_a, student_b, lesson)} as the detector orders a pair (nnlib second)."""
     return {(copier, source, lesson) if source == copies.NNLIB
-            else (*sorted((copier, source)), lesson) for copier, source, lesson in PLANTED}
+            else (*sorted((copier, source)), lesson) for copier, source, lesson in planted}
 
 
 def matches_of(grades_csv):
@@ -57,7 +58,7 @@ def matches_of(grades_csv):
 
 def is_copied_cell(match):
     copier = match.student_b if match.student_b in COPIES else match.student_a
-    return ((match.student_a, match.student_b, match.lesson) in planted_pairs()
+    return ((match.student_a, match.student_b, match.lesson) in planted_pairs(PLANTED | MISSED)
             and match.cell in COPIES[copier])
 
 
@@ -90,9 +91,13 @@ def test_thresholds_separate_honest_cells_from_copies(grades_csv):
         assert best >= copies.THRESHOLD, pair
 
 
-def test_report_lists_copies_and_leaves_the_grades_alone(grades_csv):
+def test_report_lists_copies_and_leaves_the_grades_alone(grades_csv, capfd):
     before = grades_csv.read_bytes()
-    text = report(grades_csv)
+    capfd.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = report(grades_csv)
+    assert capfd.readouterr() == ("", "")  # copydetect logs, warns and draws nothing here
     assert grades_csv.read_bytes() == before
     section = text[text.index("Possible copies"):].split("\n\n")[0].splitlines()
     lines = [" ".join(line.split()) for line in section]
