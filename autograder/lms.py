@@ -3,8 +3,8 @@
 One row per student, one column per lesson (the score; empty where the
 student handed nothing in for it), and the total. A student is identified
 by the name of their folder (nbgrader's student id, on JupyterHub the user
-name), put in the identity columns ``student_in`` of `FORMATS` names, unless
-a roster gives the LMS's own values.
+name), written in the columns `FORMATS` lists as ``student_in``, unless a
+roster gives the LMS's own values.
 
 Canvas ("How do I import grades in the Gradebook?",
 https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807):

@@ -192,13 +192,16 @@ def copies_section(grades_csv, grade_rows):
         lines.append(f"  {copy.student_a:<{width}}  {copy.student_b:<{width}}  "
                      f"{copy.lesson:<{lesson_width}}  {copy.similarity:10.2f}  {', '.join(copy.cells)}")
     if len(found) > MAX_COPIES_LISTED:
-        lines.append(f"  ... and {len(found) - MAX_COPIES_LISTED} more")
-    lines += [f"  unreadable, not compared: {notebook}" for notebook in unreadable]
+        lines.append(f"  ... and {len(found) - MAX_COPIES_LISTED} more in {copies.COPIES_CSV}")
+    if unreadable:
+        shown = ", ".join(str(notebook) for notebook in unreadable[:3])
+        lines.append(f"  {len(unreadable)} notebook(s) could not be read, not compared: {shown}"
+                     + (", ..." if len(unreadable) > 3 else ""))
     return lines + [f"Copies: {csv_path}"]
 
 
 def report(grades_csv, out_png=None):
-    """Write the class report PNG and return the report as text (see the module docstring).
+    """Write the class report PNG and copies.csv; return the report as text (see the module docstring).
 
     grades_csv: the grader's grades.csv; ``<stem>_tests.csv`` is read from the
     same folder if it exists. out_png: where to write the PNG (default
