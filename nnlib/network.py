@@ -12,8 +12,20 @@ Notation (as in the lessons):
 """
 import numpy as np
 
-from .activations import sigmoid, sigmoid_in_place
+from .activations import ACTIVATIONS, sigmoid, sigmoid_in_place
 from .costs import cross_entropy, l2_penalty
+
+HIDDEN = ("sigmoid", "tanh", "relu")
+
+
+def hidden_activation(hidden):
+    """The pair (g, g_prime) of a hidden-layer activation named in ``HIDDEN``.
+
+    Introduced in lesson 04_cost (``nn_cost(..., hidden=...)``).
+    """
+    if hidden not in HIDDEN:
+        raise ValueError(f"hidden must be one of {', '.join(map(repr, HIDDEN))}, not {hidden!r}")
+    return ACTIVATIONS[hidden]
 
 
 # --- Lesson 01: a single unit ---------------------------------------------
@@ -84,14 +96,15 @@ def _weighted_input(A_prev, W, b, layer=None):
     return Z
 
 
-def forward_layers(X, params, g=sigmoid):
+def forward_layers(X, params, g=sigmoid, g_out=None):
     """Forward propagation keeping every layer's Z and A (what backprop needs).
 
     Parameters
     ----------
     X : array of shape (m, n_0).
     params : list of L pairs (W, b).
-    g : activation function used in every layer.
+    g : activation function of every layer.
+    g_out : activation of the last layer, if it differs from g.
 
     Returns
     -------
@@ -103,19 +116,23 @@ def forward_layers(X, params, g=sigmoid):
     As = [np.asarray(X, dtype=float)]
     Zs = []
     for l, (W, b) in enumerate(params, start=1):
+        g_l = (g_out or g) if l == len(params) else g
         Zs.append(_weighted_input(As[-1], W, b, layer=l))
-        As.append(g(Zs[-1]))
+        As.append(g_l(Zs[-1]))
     return Zs, As
 
 
-def forward(X, params, g=sigmoid):
+def forward(X, params, g=sigmoid, g_out=None):
     """Output of the last layer for a batch X of shape (m, n_0): shape (m, n_L).
 
+    g is the activation of every layer, g_out that of the last one if it
+    differs (lesson 04's ``hidden=``: g_out = sigmoid).
     Introduced in lesson 02_hidden_layers.
     """
     A = np.asarray(X, dtype=float)
     for l, (W, b) in enumerate(params, start=1):
-        A = layer_forward(A, W, b, g, layer=l)
+        g_l = (g_out or g) if l == len(params) else g
+        A = layer_forward(A, W, b, g_l, layer=l)
     return A
 
 
@@ -167,10 +184,12 @@ def xor_params():
 
 # --- Lesson 04: the network's cost ----------------------------------------
 
-def nn_cost(params, X, Y, lambda_):
-    """Regularized cross-entropy cost of a sigmoid network.
+def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
+    """Regularized cross-entropy cost of a network with sigmoid outputs.
 
-    J = cross_entropy(forward(X, params), Y) + (lambda_ / (2 m)) sum_l ||W_l||^2
+    J = cross_entropy(H, Y) + (lambda_ / (2 m)) sum_l ||W_l||^2, where H is
+    the output of ``forward`` with the activation ``hidden`` in the hidden
+    layers and the sigmoid in the output layer.
 
     Parameters
     ----------
@@ -178,6 +197,7 @@ def nn_cost(params, X, Y, lambda_):
     X : array of shape (m, n_0).
     Y : array of shape (m, n_L), one-hot targets.
     lambda_ : float.
+    hidden : "sigmoid", "tanh" or "relu", the hidden layers' activation.
 
     Returns
     -------
@@ -185,7 +205,9 @@ def nn_cost(params, X, Y, lambda_):
 
     Introduced in lesson 04_cost.
     """
-    return cross_entropy(forward(X, params), Y) + l2_penalty(params, lambda_, len(X))
+    g, _ = hidden_activation(hidden)
+    H = forward(X, params, g, g_out=sigmoid)
+    return cross_entropy(H, Y) + l2_penalty(params, lambda_, len(X))
 
 
 # --- Lesson 06: backpropagation -------------------------------------------
@@ -200,13 +222,14 @@ def output_weight_gradient(actual, output, input_):
     return -(actual - output) * output * (1.0 - output) * input_
 
 
-def backward(params, As, Y, lambda_):
-    """Backward pass of a sigmoid network with cross-entropy cost and L2.
+def backward(params, As, Y, lambda_, Zs=None, g_prime=None):
+    """Backward pass of a network with sigmoid outputs, cross-entropy cost and L2.
 
     The error term of the output layer is delta_L = (A_L - Y) / m; going
-    backwards, delta_{l-1} = (delta_l @ W_l) * g'(Z_{l-1}), where for the
-    sigmoid g'(Z) = A (1 - A) reuses the forward pass's activations, and
-    dW_l = delta_l.T @ A_{l-1} + (lambda_ / m) W_l,  db_l = sum_i delta_l[i].
+    backwards, delta_{l-1} = (delta_l @ W_l) * g'(Z_{l-1}), where for
+    sigmoid hidden layers g'(Z) = A (1 - A) reuses the forward pass's
+    activations, and dW_l = delta_l.T @ A_{l-1} + (lambda_ / m) W_l,
+    db_l = sum_i delta_l[i].
 
     Parameters
     ----------
@@ -214,6 +237,8 @@ def backward(params, As, Y, lambda_):
     As : the activations ``forward_layers`` returned, As[0] = X.
     Y : array of shape (m, n_L).
     lambda_ : float.
+    Zs, g_prime : the weighted inputs ``forward_layers`` returned and the
+        hidden layers' derivative, for hidden layers that are not sigmoid.
 
     Returns
     -------
@@ -232,35 +257,46 @@ def backward(params, As, Y, lambda_):
         db = delta.sum(axis=0)
         grads.append((dW, db))
         if l > 1:
-            A = As[l - 1]
             delta = delta @ W
-            delta *= A * (1.0 - A)       # sigmoid_prime(Zs[l - 2]), from the activations
+            if g_prime is None:
+                A = As[l - 1]
+                delta *= A * (1.0 - A)   # sigmoid_prime(Zs[l - 2]), from the activations
+            else:
+                delta *= g_prime(Zs[l - 2])
     return grads[::-1]
 
 
-def backprop(params, X, Y, lambda_):
+def backprop(params, X, Y, lambda_, hidden="sigmoid"):
     """Gradients of ``nn_cost`` with respect to every W and b.
 
-    Parameters and shapes as in ``nn_cost``; returns a list of (dW, db)
-    pairs shaped like params.
+    Parameters and shapes as in ``nn_cost`` (``hidden`` names the hidden
+    layers' activation); returns a list of (dW, db) pairs shaped like params.
     Introduced in lesson 06_backprop.
     """
-    _, As = forward_layers(X, params)
-    return backward(params, As, np.asarray(Y, dtype=float), lambda_)
+    g, g_prime = hidden_activation(hidden)
+    Zs, As = forward_layers(X, params, g, g_out=sigmoid)
+    return backward(params, As, np.asarray(Y, dtype=float), lambda_,
+                    Zs, None if hidden == "sigmoid" else g_prime)
 
 
-def nn_cost_and_gradients(params, X, Y, lambda_):
+def nn_cost_and_gradients(params, X, Y, lambda_, hidden="sigmoid"):
     """``nn_cost`` and ``backprop`` from a single forward pass: (J, grads).
 
-    Training calls this about a hundred times, so the forward pass keeps only
-    what ``backward`` needs: each layer is one matrix product into a new
-    array, to which the bias and the sigmoid are applied in place (the Zs of
-    ``forward_layers`` are not kept: the sigmoid's derivative needs only A).
-    Same values as ``nn_cost`` and ``backprop``.
+    Training calls this about a hundred times, so for sigmoid hidden layers
+    the forward pass keeps only what ``backward`` needs: each layer is one
+    matrix product into a new array, to which the bias and the sigmoid are
+    applied in place (the Zs of ``forward_layers`` are not kept: the
+    sigmoid's derivative needs only A). Same values as ``nn_cost`` and
+    ``backprop``.
 
     Introduced in lesson 07_digits.
     """
     Y = np.asarray(Y, dtype=float)
+    if hidden != "sigmoid":
+        g, g_prime = hidden_activation(hidden)
+        Zs, As = forward_layers(X, params, g, g_out=sigmoid)
+        J = cross_entropy(As[-1], Y) + l2_penalty(params, lambda_, len(Y))
+        return J, backward(params, As, Y, lambda_, Zs, g_prime)
     As = [np.asarray(X, dtype=float)]
     for l, (W, b) in enumerate(params, start=1):
         As.append(sigmoid_in_place(_weighted_input(As[-1], W, b, layer=l)))
@@ -293,13 +329,14 @@ def random_init(sizes, epsilon=0.12, rng=None):
             for n_prev, n in zip(sizes[:-1], sizes[1:])]
 
 
-def predict(params, X):
+def predict(params, X, hidden="sigmoid"):
     """Predicted class of each row of X: the index of the largest output.
 
     X has shape (m, n_0); returns integer labels of shape (m,).
     Introduced in lesson 07_digits.
     """
-    return np.argmax(forward(X, params), axis=1)
+    g, _ = hidden_activation(hidden)
+    return np.argmax(forward(X, params, g, g_out=sigmoid), axis=1)
 
 
 def pack(params):

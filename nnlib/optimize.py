@@ -125,7 +125,7 @@ def minimize(fun, theta0, method="L-BFGS-B", maxiter=100, progress=False):
 
 
 def train(X, y, sizes, lambda_=1.0, maxiter=100, rng=None, method="L-BFGS-B",
-          progress=False, costs=None):
+          progress=False, costs=None, hidden="sigmoid"):
     """Train a sigmoid network on labelled data with ``minimize``.
 
     Parameters
@@ -139,6 +139,7 @@ def train(X, y, sizes, lambda_=1.0, maxiter=100, rng=None, method="L-BFGS-B",
     method : "L-BFGS-B" or "CG".
     progress : bool, print the cost as training goes.
     costs : optional list; the cost of every iteration is appended to it.
+    hidden : "sigmoid", "tanh" or "relu", the hidden layers' activation.
 
     Returns
     -------
@@ -152,7 +153,7 @@ def train(X, y, sizes, lambda_=1.0, maxiter=100, rng=None, method="L-BFGS-B",
     Y = one_hot(y, sizes[-1])
 
     def cost_and_gradient(theta):
-        J, grads = nn_cost_and_gradients(unpack(theta, sizes), X, Y, lambda_)
+        J, grads = nn_cost_and_gradients(unpack(theta, sizes), X, Y, lambda_, hidden)
         return J, pack(grads)
 
     theta0 = pack(random_init(sizes, rng=rng))

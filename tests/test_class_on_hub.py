@@ -44,14 +44,14 @@ import nbformat
 import pytest
 
 from autograder import sample_class
+from autograder.course import COURSE_ID as COURSE, ROOT
 from browser_tools import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, in_ci
 from notebook_tools import require_sandbox
 
 requests = pytest.importorskip("requests")  # a dependency of jupyterhub
 
-ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-COURSE, LESSON = "neural-networks", "01_single_unit"
+LESSON = "01_single_unit"
 GRADER = f"grader-{COURSE}"
 INSTRUCTOR = "nnt-teacher"
 SOLVER, IDLE, BROKEN = "nnt-solver", "nnt-idle", "nnt-broken"

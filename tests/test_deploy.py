@@ -12,17 +12,16 @@ import re
 import shlex
 import stat
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 from traitlets.config.loader import PyFileConfigLoader
 
-ROOT = Path(__file__).resolve().parent.parent
+from autograder.course import COURSE_ID as COURSE, ROOT
+
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 IN_IMAGE = "/srv/neural-networks"  # where the Dockerfile puts the repository
-COURSE = "neural-networks"
 GRADER = f"grader-{COURSE}"
 
 

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from nnlib.activations import identity, sigmoid, step
+from functools import partial
+
+from nnlib.activations import identity, relu, sigmoid, step, tanh
 from nnlib.costs import cross_entropy
 from nnlib.gradcheck import THRESHOLD, check_gradients, numerical_gradient, relative_difference
 from nnlib.network import (backprop, backward, collapse_linear, count_parameters, forward,
@@ -102,6 +104,36 @@ def test_check_gradients_flags_a_wrong_backprop(capsys):
 
     assert check_gradients(params, X, Y, 1.0, grad=wrong_backprop) > 1e-3
     assert "WRONG" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("hidden, g", [("tanh", tanh), ("relu", relu)])
+def test_hidden_activation_in_the_hidden_layers_only(hidden, g):
+    params, X, Y = random_problem([3, 4, 5, 2], 6, 11)
+    (W1, b1), (W2, b2), (W3, b3) = params
+    H = sigmoid(g(g(X @ W1.T + b1) @ W2.T + b2) @ W3.T + b3)
+    penalty = 0.5 / (2 * 6) * sum(np.sum(W ** 2) for W, _ in params)
+    assert nn_cost(params, X, Y, 0.5, hidden=hidden) == pytest.approx(cross_entropy(H, Y) + penalty)
+    assert np.array_equal(predict(params, X, hidden=hidden), np.argmax(H, axis=1))
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("sizes, lambda_", [([3, 4, 2], 0.0), ([5, 3, 4, 3], 0.8)])
+def test_backprop_with_each_hidden_activation_matches_central_differences(hidden, sizes, lambda_):
+    params, X, Y = random_problem(sizes, 7, sum(sizes))
+    cost, grad = partial(nn_cost, hidden=hidden), partial(backprop, hidden=hidden)
+    assert check_gradients(params, X, Y, lambda_, cost=cost, grad=grad, verbose=False) < THRESHOLD
+    J, grads = nn_cost_and_gradients(params, X, Y, lambda_, hidden=hidden)
+    assert J == pytest.approx(cost(params, X, Y, lambda_))
+    assert relative_difference(pack(grads), pack(grad(params, X, Y, lambda_))) < 1e-12
+
+
+def test_default_hidden_is_sigmoid_and_unknown_names_are_refused():
+    params, X, Y = random_problem([3, 4, 2], 5, 12)
+    assert nn_cost(params, X, Y, 0.3) == nn_cost(params, X, Y, 0.3, hidden="sigmoid")
+    assert nn_cost(params, X, Y, 0.3) == cross_entropy(forward(X, params), Y) + \
+        0.3 / 10 * sum(np.sum(W ** 2) for W, _ in params)
+    with pytest.raises(ValueError, match="hidden must be one of 'sigmoid', 'tanh', 'relu', not 'softmax'"):
+        backprop(params, X, Y, 0.3, hidden="softmax")
 
 
 def test_cost_and_gradients_in_one_pass_agree():
