@@ -13,7 +13,6 @@ import textwrap
 
 from autograder import sample_class
 
-import nnlib
 from nnlib import gradcheck, metrics, network
 
 LESSONS = {"06_backprop": ["output_weight_gradient", "backprop", "relative_difference"],
@@ -475,8 +474,9 @@ REORDERED_DEE_RELDIFF = '''
 '''
 # nnlib's backprop with its backward pass pasted in.
 NNLIB_BACKPROP = '''
-    _, As = nnlib.network.forward_layers(X, params)
+    Zs, As = nnlib.network.forward_layers(X, params)
     Y = np.asarray(Y, dtype=float)
+    g_prime = None
 ''' + body_of(network.backward)
 NNLIB_PRF = '''
     def _safe_divide(a, b):

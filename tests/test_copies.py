@@ -137,11 +137,11 @@ def test_a_class_of_40_in_seconds_and_hostile_notebooks_are_bounded(tmp_path):
     huge = sample_class.submission("06_backprop", replace={"backprop": "x = 1\n" * 1_000_000})
     nbformat.write(huge, tmp_path / "s00" / "06_backprop.ipynb")  # a 6 MB cell is cut, not a hang
     (tmp_path / "s01" / "07_digits.ipynb").write_text("{not a notebook")
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: one process, and the machine may be busy
     matches, unreadable = copies.cell_matches(tmp_path, rows)
     found = copies.flag(matches)
-    seconds = time.perf_counter() - start
-    assert seconds < 30, f"copy detection took {seconds:.1f} s"
+    seconds = time.process_time() - start
+    assert seconds < 30, f"copy detection took {seconds:.1f} s of CPU"  # 5 to 6 s; 137 s uncut
     pairs = {(c.student_a, c.student_b) for c in found if c.student_b != copies.NNLIB}
     assert len(pairs) == 40 * 39 // 2
     assert unreadable == [tmp_path / "s01" / "07_digits.ipynb"]
