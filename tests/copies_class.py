@@ -401,8 +401,8 @@ def body_of(function):
     return "\n" + "\n".join(lines[first_statement.lineno - 1:]) + "\n"
 
 
-# What copiers hand in. Each copy keeps only some of the cells of its source,
-# the rest they left as handed out.
+# What copiers hand in: some cells of their source (gus: all of bo's), edited as copiers
+# do; their other cells are left as handed out.
 RENAMED_CY_BACKPROP = '''
     n_examples = len(X)
     # forward pass: keep every layer's activation

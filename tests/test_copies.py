@@ -51,7 +51,8 @@ def planted_pairs(planted=PLANTED):
 
 
 def matches_of(grades_csv):
-    rows = list(csv.DictReader(open(grades_csv, encoding="utf-8")))
+    with open(grades_csv, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
     return copies.cell_matches(grades_csv.parent / course.AUTOGRADED_DIR,
                                [(row["student"], row["lesson"]) for row in rows])
 
