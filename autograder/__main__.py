@@ -2,12 +2,13 @@
 
     python -m autograder release [--lesson NAME ...]
     python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force]
-    python -m autograder report grades.csv [--png PATH]
+    python -m autograder report grades.csv [--png PATH] [--lms canvas|moodle [--lms-out PATH] [--roster CSV]]
 """
 import argparse
 import os
 
 from .gradebook import COURSE_GRADEBOOK
+from .lms import FORMATS as LMS_FORMATS
 from .release import release
 
 
@@ -41,6 +42,13 @@ def main(argv=None):
         "report", help="pass rates per lesson and test, and a histogram of the scores")
     report_parser.add_argument("grades", help="a grades CSV written by grade")
     report_parser.add_argument("--png", help="where to draw the figure (default: next to the CSV)")
+    report_parser.add_argument("--lms", choices=sorted(LMS_FORMATS),
+                               help="also write the grades in this LMS's gradebook import format")
+    report_parser.add_argument("--lms-out", metavar="PATH",
+                               help="where to write them (default: <grades>_<lms>.csv next to the CSV)")
+    report_parser.add_argument("--roster", metavar="CSV",
+                               help="student folder to LMS identity: a CSV with the column 'student' "
+                                    "and any of the LMS's identity columns (see README)")
 
     args = parser.parse_args(argv)
     if args.command == "release":
@@ -55,9 +63,14 @@ def main(argv=None):
         except SandboxError as error:
             raise SystemExit(f"grade: {error}")
     elif args.command == "report":
+        from . import lms
         from .report import report
         try:
             print(report(args.grades, args.png))
+            if args.lms:
+                path, max_points = lms.write(args.grades, args.lms, args.lms_out, args.roster)
+                points = ", ".join(f"{lesson} {points:g}" for lesson, points in max_points.items())
+                print(f"Grades for {args.lms.capitalize()}: {path} (maximum points: {points})")
         except (OSError, ValueError) as error:
             raise SystemExit(f"report: {error}")
 

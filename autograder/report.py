@@ -17,6 +17,13 @@ with. A PNG next to grades.csv (``grades_report.png``) shows one row per
 lesson: a histogram of the scores in percent and the test pass rates.
 
 A submission with ``max_score`` 0 counts as 0 %.
+
+Then "Possible copies": the pairs of students, or a student and nnlib, whose
+solution cells are near-identical (autograder/copies.py says how that is
+measured), found in the grader's ``autograded/`` folder next to grades.csv
+and also written to ``copies.csv`` there. They are for the instructor to look
+at: the grades are not changed. Without that folder the report says so and
+skips copy detection.
 """
 import csv
 from collections import Counter, defaultdict
@@ -25,9 +32,11 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .course import GRADE_FIELDS, TEST_FIELDS, tests_csv_path
+from . import copies
+from .course import AUTOGRADED_DIR, GRADE_FIELDS, TEST_FIELDS, tests_csv_path
 
 SCORE_BINS = list(range(0, 101, 10))
+MAX_COPIES_LISTED = 40  # the rest are in copies.csv
 
 
 def default_png_path(grades_csv):
@@ -162,8 +171,37 @@ def draw_report(lessons, summaries, pass_rates_by_lesson, png_path):
     figure.savefig(png_path, dpi=100)
 
 
+def copies_section(grades_csv, grade_rows):
+    """The "Possible copies" lines; writes copies.csv next to grades_csv."""
+    autograded = grades_csv.parent / AUTOGRADED_DIR
+    if not autograded.is_dir():
+        return [f"Possible copies: {autograded} not found, copy detection skipped."]
+    matches, unreadable = copies.cell_matches(
+        autograded, [(row["student"], row["lesson"]) for row in grade_rows])
+    found = copies.flag(matches)
+    csv_path = grades_csv.with_name(copies.COPIES_CSV)
+    copies.write_csv(found, csv_path)
+    lines = [f"Possible copies, for you to look at (grades are not changed): {len(found)}"]
+    if found:
+        width = max(len("student"), *(len(name) for copy in found
+                                      for name in (copy.student_a, copy.student_b)))
+        lesson_width = max(len(copy.lesson) for copy in found)
+        lines.append(f"  {'student':<{width}}  {'with':<{width}}  {'lesson':<{lesson_width}}  "
+                     "similarity  cells")
+    for copy in found[:MAX_COPIES_LISTED]:
+        lines.append(f"  {copy.student_a:<{width}}  {copy.student_b:<{width}}  "
+                     f"{copy.lesson:<{lesson_width}}  {copy.similarity:10.2f}  {', '.join(copy.cells)}")
+    if len(found) > MAX_COPIES_LISTED:
+        lines.append(f"  ... and {len(found) - MAX_COPIES_LISTED} more in {copies.COPIES_CSV}")
+    if unreadable:
+        shown = ", ".join(str(notebook) for notebook in unreadable[:3])
+        lines.append(f"  {len(unreadable)} notebook(s) could not be read, not compared: {shown}"
+                     + (", ..." if len(unreadable) > 3 else ""))
+    return lines + [f"Copies: {csv_path}"]
+
+
 def report(grades_csv, out_png=None):
-    """Write the class report PNG and return the report as text (see the module docstring).
+    """Write the class report PNG and copies.csv; return the report as text (see the module docstring).
 
     grades_csv: the grader's grades.csv; ``<stem>_tests.csv`` is read from the
     same folder if it exists. out_png: where to write the PNG (default
@@ -198,6 +236,7 @@ def report(grades_csv, out_png=None):
     for lesson in lessons:
         lines += [""] + format_lesson(lesson, summaries[lesson], pass_rates_by_lesson.get(lesson))
 
+    lines += [""] + copies_section(grades_csv, grade_rows)
     draw_report(lessons, summaries, pass_rates_by_lesson, png_path)
     lines += ["", f"Plot: {png_path}"]
     return "\n".join(lines) + "\n"
