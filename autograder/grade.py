@@ -81,6 +81,9 @@ def _start_worker():
     import importlib
     import warnings
 
+    from .limits import private_mounts
+
+    private_mounts()  # before any thread starts (numpy's BLAS threads, below)
     for module in ("nbgrader.apps", "nbgrader.converters", "autograder.pipeline"):
         importlib.import_module(module)
     # nbgrader's gradebook makes SQLAlchemy warn about its own sessions.
@@ -160,8 +163,10 @@ def _number(x):
 # ---------------------------------------------------------------- the command
 
 def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600,
-          gradebook=None):
-    """Grade every submission; write the CSVs, feedback and autograded notebooks."""
+          gradebook=None, max_processes=64, tmp_size="256M", work_size="256M", memory="2G", cgroups=True):
+    """Grade every submission; write the CSVs, feedback and autograded notebooks.
+    Sizes are bytes or text such as "256M" (limits.parse_size)."""
+    from .limits import parse_size
     from .sandbox import check_sandbox
 
     check_sandbox()
@@ -175,7 +180,9 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     todo, rows = find_submissions(submissions, lessons)
     jobs = max(1, jobs or os.cpu_count() or 1)
     needed = sorted({job.lesson for job in todo} | {r["lesson"] for r in rows if r["lesson"] in known})
-    options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+    options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, max_processes=max_processes,
+                   tmp_size=parse_size(tmp_size), work_size=parse_size(work_size), memory=parse_size(memory),
+                   cgroups=cgroups)
     tests = []
     print(f"grading {len(todo)} notebooks of {len({j.student for j in todo})} students "
           f"with {jobs} worker{'s' if jobs > 1 else ''} ({len(rows)} could not be graded)", flush=True)
