@@ -134,6 +134,7 @@ class Cgroup:
 
     @property
     def procs_files(self):
+        """The files that a process writes its pid in to join it."""
         return [str(folder / "cgroup.procs") for folder in self.dirs.values()]
 
     def counts(self):
@@ -165,6 +166,13 @@ class Cgroup:
                         except ProcessLookupError:
                             pass
                     time.sleep(0.05)
+
+
+def join_command(procs_files):
+    """The command prefix that joins the cgroups of `procs_files` and then
+    runs the command: joined before it starts, every child is in them."""
+    return ["/bin/sh", "-c", 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 1; '
+                             'shift; done; shift; exec "$@"', "sh", *procs_files, "--"]
 
 
 # ---------------------------------------------------------------- tmpfs folders

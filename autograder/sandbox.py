@@ -27,6 +27,8 @@ from traitlets import Integer, List, Unicode
 import nnlib
 from nnlib.data import DATA_DIR
 
+from .limits import join_command
+
 NNLIB_DIR = Path(nnlib.__file__).resolve().parent
 
 
@@ -72,10 +74,7 @@ def bwrap_command(workdir, tmpdir, memory_bytes, cpu_seconds, file_bytes,
     are given, runs as `uid` if given (the grader is root) and, if
     `processes` is given, under RLIMIT_NPROC."""
     workdir = str(Path(workdir).resolve())
-    cmd = []
-    if cgroup_procs:  # joined before anything else runs, so every child is in them
-        cmd += ["/bin/sh", "-c", 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 1; '
-                                 'shift; done; shift; exec "$@"', "sh", *cgroup_procs, "--"]
+    cmd = join_command(cgroup_procs) if cgroup_procs else []
     cmd += ["prlimit", f"--as={memory_bytes}", f"--cpu={cpu_seconds}",
             f"--fsize={file_bytes}", "--core=0", "--", bwrap_path()]
     if uid is None:
