@@ -60,8 +60,8 @@ def human(size):
 
 def cgroup_bases(root=CGROUP_ROOT, own=Path("/proc/self/cgroup")):
     """Where this process may make cgroups with the pids and memory
-    controllers: ("v2", {"": folder}) for a cgroup v2 (unified) hierarchy,
-    ("v1", {"pids": folder, "memory": folder}) for cgroup v1, or None.
+    controllers: ("v2" or "v1", {"pids": folder, "memory": folder}) (the
+    same folder in the unified hierarchy of cgroup v2), or None.
     The folders are this process's own cgroups; what is made is made
     below them, so the grader's own limits still hold."""
     root = Path(root)
@@ -77,7 +77,7 @@ def cgroup_bases(root=CGROUP_ROOT, own=Path("/proc/self/cgroup")):
                 (base / "cgroup.subtree_control").write_text(" ".join("+" + c for c in wanted - enabled))
             except OSError:
                 return None
-        return "v2", {"": base}
+        return "v2", {"pids": base, "memory": base}
     bases = {}
     for _, controllers, path in lines:
         for controller in ("pids", "memory"):
@@ -93,7 +93,7 @@ def usable_cgroups():
     try:
         found = cgroup_bases()
         if found:
-            for base in found[1].values():
+            for base in set(found[1].values()):
                 probe = base / f"autograder-probe-{os.getpid()}"
                 probe.mkdir()
                 probe.rmdir()
@@ -110,32 +110,36 @@ class Cgroup:
         self.version, bases = found
         name = f"autograder-{os.getpid()}-{secrets.token_hex(4)}"
         self.dirs = {controller: base / name for controller, base in bases.items()}
-        for folder in self.dirs.values():
+        for folder in self.folders:
             folder.mkdir()
-        if self.version == "v2":
-            self._write("", "pids.max", processes)
-            self._write("", "memory.max", memory)
-            self._write("", "memory.swap.max", 0, optional=True)
-        else:
+        try:
+            v2 = self.version == "v2"
             self._write("pids", "pids.max", processes)
-            self._write("memory", "memory.limit_in_bytes", memory)
-            self._write("memory", "memory.memsw.limit_in_bytes", memory, optional=True)
-        self.seen = self.counts()
+            self._write("memory", "memory.max" if v2 else "memory.limit_in_bytes", memory)
+            self._write("memory", "memory.swap.max" if v2 else "memory.memsw.limit_in_bytes",
+                        0 if v2 else memory, optional=True)  # no swap either
+            self.seen = self.counts()
+        except BaseException:
+            self.remove()
+            raise
+
+    @property
+    def folders(self):
+        return sorted(set(self.dirs.values()))
 
     def _write(self, controller, name, value, optional=False):
         path = self.dirs[controller] / name
-        if optional and not path.exists():
-            return
-        path.write_text(str(value))
+        if not (optional and not path.exists()):
+            path.write_text(str(value))
 
     def _read(self, controller, name, key):
-        text = (self.dirs["" if self.version == "v2" else controller] / name).read_text()
+        text = (self.dirs[controller] / name).read_text()
         return int(dict(line.split() for line in text.splitlines()).get(key, 0))
 
     @property
     def procs_files(self):
         """The files that a process writes its pid in to join it."""
-        return [str(folder / "cgroup.procs") for folder in self.dirs.values()]
+        return [str(folder / "cgroup.procs") for folder in self.folders]
 
     def counts(self):
         """How often each limit was hit so far: forks refused, OOM kills."""
@@ -153,7 +157,7 @@ class Cgroup:
     def remove(self):
         """Kill whatever is left in it and remove it."""
         deadline = time.monotonic() + 10
-        for folder in self.dirs.values():
+        for folder in self.folders:
             while folder.exists():
                 try:
                     folder.rmdir()

@@ -475,7 +475,7 @@ def test_the_machine_is_as_before_after_the_attacks(graded):
     junk = [p for folder in (graded["subs"].parent, *Path(tempfile.gettempdir()).glob("autograder-*"))
             for p in folder.rglob("junk-*")]
     assert not junk, junk[:3]
-    for student in ATTACKS:  # what the kernels wrote in their folders went with them
+    for student in ATTACKS:  # graded on a tmpfs work folder, copied back for nbgrader's feedback
         assert (graded["out"].parent / "feedback" / student / f"{LESSON}.html").exists()
 
 
