@@ -407,6 +407,7 @@ def test_sandbox_keeps_a_submission_in_its_folder(graded):
 
 
 PROCESSES = "tried to run more than 64 processes and threads"
+CGROUPS_ALONE = ("forks_quietly", "memory_in_children")  # hidden refusals, memory of many processes
 
 
 @pytest.mark.parametrize("student, points, status, reason", [
@@ -420,6 +421,8 @@ PROCESSES = "tried to run more than 64 processes and threads"
     ("memory_in_children", 10, "memory", "cell weighted_sum ran out of memory (limit 2 GiB)"),
 ])
 def test_a_limit_hit_is_named_and_the_work_before_it_kept(graded, student, points, status, reason):
+    if student in CGROUPS_ALONE and limits.usable_cgroups() is None:
+        pytest.skip("seen by a cgroup alone, and none can be made here")
     got, max_points, got_status, got_reason = score(graded, student)
     assert (got, max_points, got_status) == (points, 10, status), got_reason
     assert got_reason.startswith(reason)
