@@ -2,6 +2,7 @@
 
     python -m autograder release [--lesson NAME ...]
     python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force]
+        [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups]
     python -m autograder report grades.csv [--png PATH] [--lms canvas|moodle [--lms-out PATH] [--roster CSV]]
 """
 import argparse
@@ -32,6 +33,18 @@ def main(argv=None):
                               help="only this lesson (repeatable); default: all handed in")
     grade_parser.add_argument("--cell-timeout", type=int, default=60, metavar="SECONDS")
     grade_parser.add_argument("--notebook-timeout", type=int, default=600, metavar="SECONDS")
+    grade_parser.add_argument("--max-processes", type=int, default=64, metavar="N",
+                              help="processes and threads of a notebook's kernel (default: 64)")
+    grade_parser.add_argument("--memory", type=size, default="2G", metavar="SIZE",
+                              help="memory of a notebook's kernel, its tmpfs folders included where "
+                                   "cgroups can be made (default: 2G)")
+    grade_parser.add_argument("--tmp-size", type=size, default="256M", metavar="SIZE",
+                              help="size of the kernel's /tmp, a tmpfs (default: 256M)")
+    grade_parser.add_argument("--work-size", type=size, default="256M", metavar="SIZE",
+                              help="size of the notebook's work folder, a tmpfs (default: 256M)")
+    grade_parser.add_argument("--no-cgroups", dest="cgroups", action="store_false",
+                              help="bound processes and memory without cgroups even where they can be "
+                                   "made (RLIMIT_NPROC, address space)")
     grade_parser.add_argument("--gradebook", nargs="?", const=str(COURSE_GRADEBOOK), metavar="PATH",
                               help="also write the grades into this nbgrader gradebook, whose folder is "
                                    "the course folder (alone: the course's own, gradebook.db of the repository)")
@@ -59,7 +72,8 @@ def main(argv=None):
         try:
             grade(args.submissions, args.out, jobs=args.jobs, lessons=args.lessons,
                   cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                  gradebook=args.gradebook, force=args.force)
+                  gradebook=args.gradebook, force=args.force, max_processes=args.max_processes,
+                  memory=args.memory, tmp_size=args.tmp_size, work_size=args.work_size, cgroups=args.cgroups)
         except SandboxError as error:
             raise SystemExit(f"grade: {error}")
     elif args.command == "report":
@@ -73,6 +87,15 @@ def main(argv=None):
                 print(f"Grades for {args.lms.capitalize()}: {path} (maximum points: {points})")
         except (OSError, ValueError) as error:
             raise SystemExit(f"report: {error}")
+
+
+def size(text):
+    """An argparse type: a size such as 256M or 2G, in bytes."""
+    from .limits import parse_size
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ for untrusted notebooks.
   interrupt is killed, and one that dies (os._exit, segfault) is
   restarted; either way the rest of the notebook still runs, and what
   happened is noted (record.py) for the grades CSV;
+- every notebook's kernels are bounded in processes, memory, /tmp and
+  work folder (limits.py), and a cell that hits a limit is noted
+  (`memory`, `processes`, `disk`);
 - it holds at most `max_held_output` characters of any cell's output, so
   a notebook that prints gigabytes cannot fill the grader's memory (what
   is kept in the end is the next step's job: outputs.LimitOutputSize);
@@ -30,9 +33,9 @@ from queue import Empty
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
-from . import record
+from . import limits, record
 from .outputs import error_output, output_size
 from .sandbox import SandboxedKernelManager
 
@@ -42,7 +45,14 @@ WORK_FOLDERS = (".kernel", ".matplotlib")  # made in the notebook's folder, remo
 class SandboxedExecute(Execute):
     cell_timeout = Integer(60, help="seconds a cell may run").tag(config=True)
     notebook_timeout = Integer(600, help="seconds a whole notebook may run").tag(config=True)
-    memory_bytes = Integer(2 * 1024**3, help="address-space limit of the kernel").tag(config=True)
+    memory_bytes = Integer(2 * 1024**3, help="memory of a notebook's kernel and its tmpfs folders "
+                                             "(cgroup), and address space of each process").tag(config=True)
+    max_processes = Integer(64, help="processes and threads of a notebook's kernel").tag(config=True)
+    tmp_bytes = Integer(256 * 1024**2, help="size of the kernel's /tmp (a tmpfs)").tag(config=True)
+    work_bytes = Integer(256 * 1024**2, help="size of the notebook's work folder (a tmpfs)").tag(config=True)
+    file_bytes = Integer(64 * 1024**2, help="size of a file the kernel writes").tag(config=True)
+    cgroups = Bool(True, help="bound processes and memory with cgroups where they can be made; "
+                              "False: RLIMIT_NPROC and the address space only").tag(config=True)
     max_held_output = Integer(1024**2, help="characters of a cell's output held while it runs").tag(config=True)
     matplotlib_cache = Unicode("", help="a folder with a built matplotlib font cache").tag(config=True)
 
@@ -50,8 +60,11 @@ class SandboxedExecute(Execute):
 
     def create_kernel_manager(self):
         self.km = SandboxedKernelManager(
-            kernel_name="python3", workdir=str(self.workdir), memory_bytes=self.memory_bytes,
-            cpu_seconds=self.notebook_timeout + 60)
+            kernel_name="python3", workdir=str(self.workdir), tmpdir=str(self._folders.tmp),
+            memory_bytes=self.memory_bytes, cpu_seconds=self.notebook_timeout + 60,
+            file_bytes=self.file_bytes, uid=self._uid,
+            cgroup_procs=self._cgroup.procs_files if self._cgroup else [],
+            processes=None if self._cgroup else self.max_processes)
         return self.km
 
     def _start_kernel(self):
@@ -89,17 +102,21 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources, km=None):
         self.workdir = Path(resources["metadata"]["path"]).resolve()
         self.shutdown_kernel = "immediate"
-        self._held = {}
+        self._held, self._hit = {}, set()
         if self.matplotlib_cache:
             shutil.copytree(self.matplotlib_cache, self.workdir / ".matplotlib", dirs_exist_ok=True)
-
-        # As nbconvert's ExecutePreprocessor.preprocess, with our own loop.
-        NotebookClient.__init__(self, nb, None)
-        self.reset_execution_trackers()
-        self._check_assign_resources(resources)
-        deadline = time.monotonic() + self.notebook_timeout
-        self._start_kernel()
+        self._uid = limits.kernel_uid() if os.geteuid() == 0 else None
+        self._folders = limits.Folders(self.workdir, self.work_bytes, self.tmp_bytes, self._uid)
+        self._cgroup = None
         try:
+            found = limits.usable_cgroups() if self.cgroups else None
+            self._cgroup = limits.Cgroup(found, self.max_processes, self.memory_bytes) if found else None
+            # As nbconvert's ExecutePreprocessor.preprocess, with our own loop.
+            NotebookClient.__init__(self, nb, None)
+            self.reset_execution_trackers()
+            self._check_assign_resources(resources)
+            deadline = time.monotonic() + self.notebook_timeout
+            self._start_kernel()
             for index, cell in enumerate(self.nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
@@ -115,9 +132,14 @@ class SandboxedExecute(Execute):
                 self._cleanup_kernel()
             except Exception:
                 pass
-            for name in WORK_FOLDERS:
-                shutil.rmtree(self.workdir / name, ignore_errors=True)
-            _remove_links(self.workdir)
+            try:
+                if self._cgroup:
+                    self._cgroup.remove()
+            finally:
+                for name in WORK_FOLDERS:
+                    shutil.rmtree(self.workdir / name, ignore_errors=True)
+                _remove_links(self.workdir)
+                self._folders.close()
         if time.monotonic() >= deadline - 1:
             record.note(nb, "timeout", f"the notebook ran past its limit of {self.notebook_timeout} s, "
                                        "so its last cells did not run")
@@ -130,11 +152,13 @@ class SandboxedExecute(Execute):
         except DeadKernelError:
             code = self._exit_code()
             cell.outputs.append(error_output("KernelDied", f"the kernel died ({code}) while running this cell"))
+            self._note_limits(nb, cell, where)
             record.note(nb, "crashed", f"the kernel died ({code}) in {where}; it was restarted, "
                                        "so later cells ran without the earlier cells' work")
             self._restart_kernel()
         except CellTimeoutError:
             # nbclient interrupted the kernel, but it kept running.
+            self._note_limits(nb, cell, where)
             cell.outputs.append(error_output(
                 "CellTimeoutError", f"this cell ran past {self.timeout} s and ignored the interrupt"))
             record.note(nb, "timeout", f"{where} ran past {self.timeout} s and ignored the interrupt; "
@@ -142,11 +166,32 @@ class SandboxedExecute(Execute):
                                        "earlier cells' work")
             self._restart_kernel()
         else:
+            self._note_limits(nb, cell, where)
             if any(out.output_type == "error" and out.ename == "CellTimeoutError" for out in cell.outputs):
                 record.note(nb, "timeout", f"{where} ran past {self.timeout} s and was interrupted")
-            elif any(out.output_type == "error" and out.ename == "MemoryError" for out in cell.outputs):
-                record.note(nb, "memory", f"{where} ran out of memory (limit "
-                                          f"{self.memory_bytes / 1024**3:g} GiB)")
+
+    def _note_limits(self, nb, cell, where):
+        """Note each limit the first time a cell hits it: from the cgroup's
+        counters, the tmpfs folders' free space, and the errors it printed."""
+        hit = set(self._cgroup.hits()) if self._cgroup else set()
+        text = "\n".join(_output_text(out) for out in cell.outputs)
+        if "MemoryError" in text:
+            hit.add("memory")
+        if any(sign in text for sign in PROCESS_SIGNS):
+            hit.add("processes")
+        filled = self._folders.filled()
+        if filled or any(sign in text for sign in DISK_SIGNS):
+            hit.add("disk")
+        reasons = {
+            "memory": f"{where} ran out of memory (limit {limits.human(self.memory_bytes)})",
+            "processes": f"{where} tried to run more than {self.max_processes} processes and threads",
+            "disk": f"{where} ran out of disk space: " + (
+                " and ".join(f"{name} full (limit {limits.human(self._folders.sizes[name])})" for name in filled)
+                or f"a file over the limit of {limits.human(self.file_bytes)}, or a full folder"),
+        }
+        for limit in sorted(hit - self._hit):
+            record.note(nb, limit, reasons[limit])
+        self._hit |= hit
 
     def _exit_code(self):
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
@@ -156,6 +201,18 @@ class SandboxedExecute(Execute):
         if code > 128:
             return f"signal {code - 128}"
         return f"exit code {code}" if code >= 0 else f"signal {-code}"
+
+
+PROCESS_SIGNS = ("BlockingIOError", "Resource temporarily unavailable", "can't start new thread")
+DISK_SIGNS = ("No space left on device", "File too large", "[Errno 28]", "[Errno 27]")
+
+
+def _output_text(out):
+    if out.output_type == "error":
+        return f"{out.ename}: {out.evalue}"
+    if out.output_type == "stream":
+        return out.text
+    return ""
 
 
 def _remove_links(folder):

@@ -96,6 +96,9 @@ def _start_worker(grader):
     if os.getppid() != grader:  # it died before that
         os._exit(1)
 
+    from .limits import private_mounts
+
+    private_mounts()  # before any thread starts (numpy's BLAS threads, below)
     for module in ("nbgrader.apps", "nbgrader.converters", "autograder.pipeline"):
         importlib.import_module(module)
     # nbgrader's gradebook makes SQLAlchemy warn about its own sessions.
@@ -181,9 +184,12 @@ def _number(x):
 # ---------------------------------------------------------------- the command
 
 def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600,
-          gradebook=None, force=False):
+          gradebook=None, force=False, max_processes=64, tmp_size="256M", work_size="256M",
+          memory="2G", cgroups=True):
     """Grade every submission; write the CSVs, feedback and autograded notebooks.
-    Rows kept from an earlier run (state.py) are reused unless `force`."""
+    Rows kept from an earlier run (state.py) are reused unless `force`. Sizes
+    are bytes or text such as "256M" (limits.parse_size)."""
+    from .limits import parse_size
     from .sandbox import check_sandbox
 
     check_sandbox()
@@ -196,7 +202,9 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
         raise SystemExit(f"grade: no such lesson: {', '.join(unknown)}")
     found, rows = find_submissions(submissions, lessons)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+    options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, max_processes=max_processes,
+                   tmp_size=parse_size(tmp_size), work_size=parse_size(work_size), memory=parse_size(memory),
+                   cgroups=cgroups)
     kept = State(out, options)
     reused, todo = _reuse(kept, found, out_dir, force)
     needed = sorted({job.lesson for job, _ in todo} | {r["lesson"] for r in rows if r["lesson"] in known})

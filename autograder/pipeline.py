@@ -55,9 +55,11 @@ AUTOGRADE = [InsertProbes, SandboxedExecute, LimitOutputSize, LimitOutput, Judge
 FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
 
 
-def grading_config(root, cell_timeout=60, notebook_timeout=600, matplotlib_cache=""):
+def grading_config(root, cell_timeout=60, notebook_timeout=600, matplotlib_cache="", max_processes=64,
+                   tmp_size=256 * 1024**2, work_size=256 * 1024**2, memory=2 * 1024**3, cgroups=True):
     """The course's nbgrader configuration for a course folder `root` (a
-    grader's copy, with its own gradebook), with the steps above."""
+    grader's copy, with its own gradebook), with the steps above, and the
+    limits of every kernel (limits.py; sizes in bytes)."""
     c = course.nbgrader_config()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = str(course.SOLUTIONS)
@@ -70,4 +72,9 @@ def grading_config(root, cell_timeout=60, notebook_timeout=600, matplotlib_cache
     c.SandboxedExecute.cell_timeout = cell_timeout
     c.SandboxedExecute.notebook_timeout = notebook_timeout
     c.SandboxedExecute.matplotlib_cache = str(matplotlib_cache)
+    c.SandboxedExecute.max_processes = max_processes
+    c.SandboxedExecute.tmp_bytes = tmp_size
+    c.SandboxedExecute.work_bytes = work_size
+    c.SandboxedExecute.memory_bytes = memory
+    c.SandboxedExecute.cgroups = cgroups
     return c

@@ -6,7 +6,7 @@ notebook with the rest; the grader reads it back from there for the
 grades CSV. A status is one of `SEVERITY`; the row shows the most serious.
 """
 KEY = "autograder"
-SEVERITY = ["error", "memory", "crashed", "timeout", "tampered", "ok"]
+SEVERITY = ["error", "memory", "processes", "disk", "crashed", "timeout", "tampered", "ok"]
 
 
 def reset(nb):

@@ -2,9 +2,13 @@
 
 The kernel sees a read-only system and Python environment, nnlib and the
 course data, a private /tmp, and exactly one writable folder: the one its
-notebook is graded in. It has no network (it talks to the grader over Unix
-sockets in that folder), lives in its own process namespace, so nothing it
-starts outlives it, and runs under memory, CPU-time and file-size limits.
+notebook is graded in (both size-capped tmpfs folders, limits.py). It has
+no network (it talks to the grader over Unix sockets in that folder),
+lives in its own process namespace, so nothing it starts outlives it, and
+runs under memory, CPU-time and file-size limits, and within the
+notebook's cgroup or under a process limit (limits.py). Started by root,
+it runs as a uid of its own, without capabilities; started by another
+user, as that user in a user namespace of its own.
 """
 
 import os
@@ -18,10 +22,12 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
+from traitlets import Integer, List, Unicode
 
 import nnlib
 from nnlib.data import DATA_DIR
+
+from .limits import join_command
 
 NNLIB_DIR = Path(nnlib.__file__).resolve().parent
 
@@ -61,17 +67,29 @@ def _system_dirs():
     return sorted(d for d in dirs if os.path.exists(d))
 
 
-def bwrap_command(workdir, memory_bytes, cpu_seconds, file_bytes):
-    """The command prefix that runs a program sandboxed in `workdir`."""
+def bwrap_command(workdir, tmpdir, memory_bytes, cpu_seconds, file_bytes,
+                  cgroup_procs=(), processes=None, uid=None):
+    """The command prefix that runs a program sandboxed in `workdir`, with
+    `tmpdir` as its /tmp: it joins the cgroups whose `cgroup_procs` files
+    are given, runs as `uid` if given (the grader is root) and, if
+    `processes` is given, under RLIMIT_NPROC."""
     workdir = str(Path(workdir).resolve())
-    cmd = ["prlimit", f"--as={memory_bytes}", f"--cpu={cpu_seconds}",
-           f"--fsize={file_bytes}", "--core=0", "--",
-           bwrap_path(), "--unshare-all", "--die-with-parent",
-           "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for d in _system_dirs():
+    cmd = join_command(cgroup_procs) if cgroup_procs else []
+    cmd += ["prlimit", f"--as={memory_bytes}", f"--cpu={cpu_seconds}",
+            f"--fsize={file_bytes}", "--core=0", "--", bwrap_path()]
+    if uid is None:
+        cmd += ["--unshare-all"]
+    else:  # root: no user namespace (its uid 0 would be root's), so the kernel's uid is its own
+        cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    cmd += ["--die-with-parent", "--dev", "/dev", "--proc", "/proc", "--bind", str(tmpdir), "/tmp"]
+    binds = _system_dirs() + [str(NNLIB_DIR), str(Path(DATA_DIR).resolve())]
+    # The folders above them made traversable (bwrap copies their modes,
+    # and /root or a temporary folder is private to its owner).
+    for d in sorted({str(p) for d in binds + [workdir] for p in Path(d).parents} - {"/"}):
+        cmd += ["--perms", "0755", "--dir", d]
+    for d in binds:
         cmd += ["--ro-bind", d, d]
-    for d in (NNLIB_DIR, Path(DATA_DIR).resolve()):
-        cmd += ["--ro-bind", str(d), str(d)]
     # The kernel gets a clean environment: nothing of the grader's (tokens,
     # paths of the course) leaks into it.
     path = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
@@ -92,6 +110,12 @@ def bwrap_command(workdir, memory_bytes, cpu_seconds, file_bytes):
             "--setenv", "TMPDIR", "/tmp"]
     if os.environ.get("NBGRADER_EXECUTION"):
         cmd += ["--setenv", "NBGRADER_EXECUTION", os.environ["NBGRADER_EXECUTION"]]
+    cmd += ["--"]
+    if uid is not None:
+        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+                "--inh-caps=-all", "--bounding-set=-all", "--"]
+    if processes is not None:  # set inside: counted per user namespace (or per kernel uid)
+        cmd += ["prlimit", f"--nproc={processes}", "--"]
     return cmd
 
 
@@ -133,9 +157,13 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     workdir = Unicode(config=True)
+    tmpdir = Unicode(config=True)
     memory_bytes = Integer(2 * 1024**3, config=True)
     cpu_seconds = Integer(600, config=True)
     file_bytes = Integer(64 * 1024**2, config=True)
+    cgroup_procs = List(Unicode(), config=True)
+    processes = Integer(None, allow_none=True, config=True)
+    uid = Integer(None, allow_none=True, config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -144,6 +172,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             raise SandboxError("SandboxedKernelManager needs a workdir")
         ipc = Path(self.workdir) / ".kernel"
         ipc.mkdir(exist_ok=True)
+        if self.uid is not None:
+            os.chown(ipc, self.uid, self.uid)
         # Each kernel its own socket names: after a restart, a client must not
         # reach the dying kernel, whose messages carry the old key.
         name = secrets.token_hex(4)
@@ -167,5 +197,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        return bwrap_command(self.workdir, self.memory_bytes,
-                             self.cpu_seconds, self.file_bytes) + cmd
+        if self.uid is not None:  # written by now, readable by its owner alone
+            os.chown(self.connection_file, self.uid, self.uid)
+        return bwrap_command(self.workdir, self.tmpdir, self.memory_bytes, self.cpu_seconds,
+                             self.file_bytes, self.cgroup_procs, self.processes, self.uid) + cmd

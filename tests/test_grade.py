@@ -14,13 +14,14 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder import sample_class
+from autograder import limits, sample_class
 from autograder.course import ROOT
 from notebook_tools import require_sandbox
 
@@ -60,6 +61,46 @@ CHEATS = {
                    "math.isclose = lambda *a, **k: True\n",
     # every exception swallowed by the kernel, nothing written
     "cheat_swallow": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n",
+}
+
+# Attacks on the machine's resources, each bounded (at most 200 processes or
+# threads that sleep under 30 s, 600 MiB written, 2.4 GiB of memory), so that a
+# missing limit fails its test, not the machine. The sleeps' durations mark
+# the processes, and the files are named junk-*.
+FORKS = "import subprocess\nfor _ in range(200):\n    subprocess.Popen(['sleep', '29.1'])\n"
+FORKS_QUIETLY = ("import subprocess\nstarted = 0\nfor _ in range(200):\n    try:\n"
+                 "        subprocess.Popen(['sleep', '29.2'])\n    except OSError:\n        break\n"
+                 "    started += 1\nprint('STARTED', started)\n")
+THREADS = ("import threading, time\nfor _ in range(200):\n"
+           "    threading.Thread(target=time.sleep, args=(29,), daemon=True).start()\n")
+
+
+def fills(folder, files=19, size="32 * 1024**2"):
+    """Code that writes `files` files of `size` bytes into `folder`."""
+    return (f"block = b'x' * ({size})\nfor i in range({files}):\n"
+            f"    with open(f'{folder}/junk-{{i}}', 'wb') as file:\n        file.write(block)\n")
+
+
+MEMORY_IN_CHILDREN = """import os, time
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        hog = b'\\x01' * (400 * 1024**2)
+        time.sleep(3)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+"""
+ATTACKS = {  # student: (exercise cell the attack follows, its code)
+    "forks": ("weighted_sum", FORKS),
+    "forks_quietly": ("weighted_sum", FORKS_QUIETLY),
+    "threads": ("weighted_sum", THREADS),
+    "fills_tmp": ("weighted_sum", fills("/tmp")),
+    "fills_work": ("unit_output", fills(".")),
+    "fills_tmp_with_files": ("weighted_sum", fills("/tmp", files=100_000, size="0")),
+    "memory_in_children": ("weighted_sum", MEMORY_IN_CHILDREN),
 }
 
 
@@ -106,6 +147,8 @@ def graded(tmp_path_factory):
         replace = {name: (UNWRITTEN.format(name) if unwritten else WRONG[name]) for name in WRONG}
         replace["weighted_sum"] = cheat + replace["weighted_sum"]
         write(student, sample_class.submission(LESSON, replace=replace))
+    for student, (grade_id, attack) in ATTACKS.items():
+        write(student, sample_class.submission(LESSON, replace={grade_id: answer(grade_id, attack)}))
     write("huge_output", sample_class.submission(LESSON, replace={"weighted_sum": answer(
         "weighted_sum", "import os\nfrom IPython.display import Image, display\n"
         "print('x' * 30_000_000)\n"
@@ -175,7 +218,7 @@ os.mkfifo('{LESSON}.ipynb')
     (subs / "empty_folder" / LESSON).mkdir(parents=True)
     write("wrong_folder", sample_class.submission(LESSON), lesson="01-single-unit")
 
-    started = time.monotonic()
+    started, before = time.monotonic(), machine()
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
                            "--jobs", "2", "--cell-timeout", "10"],
                           cwd=ROOT, capture_output=True, text=True, timeout=900,
@@ -183,12 +226,38 @@ os.mkfifo('{LESSON}.ipynb')
     listener.close()
     assert done.returncode == 0, done.stdout + done.stderr
     print(done.stdout, f"graded in {time.monotonic() - started:.0f} s")
+    after = machine()
     rows = {r["student"]: r for r in csv.DictReader(open(out))}
     tests = {}
     for r in csv.DictReader(open(out.with_name("grades_tests.csv"))):
         tests.setdefault(r["student"], {})[r["test"]] = float(r["score"])
     return dict(rows=rows, tests=tests, stdout=done.stdout, stderr=done.stderr, out=out, subs=subs,
-                outside=outside)
+                outside=outside, before=before, after=after)
+
+
+def machine():
+    """What a leak would show: tmpfs memory (Shmem), free space in the
+    temporary folder, the students' marked processes, the grader's cgroups."""
+    meminfo = dict(line.split(":") for line in Path("/proc/meminfo").read_text().splitlines())
+    disk = os.statvfs(tempfile.gettempdir())
+    found = limits.cgroup_bases()
+    return dict(shmem=int(meminfo["Shmem"].split()[0]) * 1024, free_disk=disk.f_bavail * disk.f_frsize,
+                processes=student_processes(),
+                cgroups=sorted(str(p) for base in (found[1].values() if found else [])
+                               for p in base.glob("autograder-*")))
+
+
+def student_processes():
+    """The command lines of the processes the attacks start, still running."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        if command.startswith(b"sleep\x00") and command.split(b"\x00")[1] in (b"617", b"29.1", b"29.2"):
+            found.append(command)
+    return found
 
 
 def _copy_of(cell):
@@ -334,11 +403,83 @@ def test_sandbox_keeps_a_submission_in_its_folder(graded):
     assert "LEAKS: []" in autograded
     other = graded["subs"] / "correct" / LESSON / f"{LESSON}.ipynb"
     assert nbformat.read(other, as_version=4) == sample_class.submission(LESSON)
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            assert cmdline.read_bytes() != b"sleep\x00617\x00", "a student's process outlived grading"
-        except OSError:  # the process ended meanwhile
-            pass
+    assert not graded["after"]["processes"], "a student's process outlived grading"
+
+
+PROCESSES = "tried to run more than 64 processes and threads"
+CGROUPS_ALONE = ("forks_quietly", "memory_in_children")  # hidden refusals, memory of many processes
+
+
+@pytest.mark.parametrize("student, points, status, reason", [
+    ("forks", 10, "processes", "cell weighted_sum " + PROCESSES),
+    ("forks_quietly", 10, "processes", "cell weighted_sum " + PROCESSES),  # seen by the cgroup
+    ("threads", 10, "processes", "cell weighted_sum " + PROCESSES),
+    ("fills_tmp", 10, "disk", "cell weighted_sum ran out of disk space: /tmp full (limit 256 MiB)"),
+    ("fills_tmp_with_files", 10, "disk", "cell weighted_sum ran out of disk space: /tmp full (limit 256 MiB)"),
+    # the work folder full, the grader's check of unit_output cannot save its results
+    ("fills_work", 8, "disk", "cell unit_output ran out of disk space: work folder full (limit 256 MiB)"),
+    ("memory_in_children", 10, "memory", "cell weighted_sum ran out of memory (limit 2 GiB)"),
+])
+def test_a_limit_hit_is_named_and_the_work_before_it_kept(graded, student, points, status, reason):
+    if student in CGROUPS_ALONE and limits.usable_cgroups() is None:
+        pytest.skip("seen by a cgroup alone, and none can be made here")
+    got, max_points, got_status, got_reason = score(graded, student)
+    assert (got, max_points, got_status) == (points, 10, status), got_reason
+    assert got_reason.startswith(reason)
+
+
+def started(out, student):
+    """How many processes the student's FORKS_QUIETLY started."""
+    autograded = (out.parent / "autograded" / student / f"{LESSON}.ipynb").read_text()
+    return int(re.search(r"STARTED (\d+)", autograded)[1])
+
+
+def test_quiet_forks_stop_at_the_limit(graded):
+    assert 40 < started(graded["out"], "forks_quietly") < 64  # the kernel's own threads count too
+
+
+def test_limits_without_cgroups(tmp_path):
+    """Where no cgroup can be made (forced here): processes are bounded by
+    RLIMIT_NPROC (under a uid of the kernel's own, or in its user namespace),
+    memory by the address space; the options set every limit."""
+    require_sandbox()
+    subs, out = tmp_path / "subs", tmp_path / "out" / "grades.csv"
+    hog = "hog = []\nwhile True:\n    hog.append(bytearray(100 * 1024**2))\n"
+    for student, (grade_id, attack) in {"correct": ("step", ""), "forks": ("weighted_sum", FORKS),
+                                        "forks_quietly": ("weighted_sum", FORKS_QUIETLY),
+                                        "memory": ("step", hog),
+                                        "fills_tmp": ("weighted_sum", fills("/tmp", files=4)),
+                                        "fills_work": ("unit_output", fills(".", files=4))}.items():
+        sample_class.write(subs, student, LESSON, sample_class.submission(
+            LESSON, replace={grade_id: answer(grade_id, attack)}))
+    before = machine()
+    subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out), "--jobs", "2",
+                    "--no-cgroups", "--max-processes", "32", "--memory", "1G", "--tmp-size", "64M",
+                    "--work-size", "48M"], cwd=ROOT, capture_output=True, check=True, timeout=600)
+    after = machine()
+    rows = {r["student"]: (float(r["score"]), r["status"], r["reason"]) for r in csv.DictReader(open(out))}
+    assert rows["correct"] == (10, "ok", "graded")
+    assert rows["forks"] == (10, "processes", "cell weighted_sum tried to run more than 32 processes and threads")
+    assert rows["forks_quietly"][:2] == (10, "ok")  # refused forks are seen by a cgroup alone
+    assert 20 < started(out, "forks_quietly") < 32
+    assert rows["memory"][1:] == ("memory", "cell step ran out of memory (limit 1 GiB)") and rows["memory"][0] >= 4
+    assert rows["fills_tmp"] == (10, "disk", "cell weighted_sum ran out of disk space: /tmp full (limit 64 MiB)")
+    assert rows["fills_work"][:2] == (8, "disk")
+    assert rows["fills_work"][2].startswith("cell unit_output ran out of disk space: work folder full (limit 48 MiB)")
+    assert not after["processes"] and after["cgroups"] == before["cgroups"] == []
+
+
+def test_the_machine_is_as_before_after_the_attacks(graded):
+    before, after = graded["before"], graded["after"]
+    assert not after["processes"] and not after["cgroups"], after
+    assert after["shmem"] < before["shmem"] + 64 * 1024**2  # no tmpfs left with its pages
+    assert after["free_disk"] > before["free_disk"] - 256 * 1024**2
+    assert "autograder-" not in Path("/proc/mounts").read_text()
+    junk = [p for folder in (graded["subs"].parent, *Path(tempfile.gettempdir()).glob("autograder-*"))
+            for p in folder.rglob("junk-*")]
+    assert not junk, junk[:3]
+    for student in ATTACKS:  # graded on a tmpfs work folder, copied back for nbgrader's feedback
+        assert (graded["out"].parent / "feedback" / student / f"{LESSON}.html").exists()
 
 
 def test_feedback_for_every_graded_notebook(graded):
