@@ -21,6 +21,7 @@ only new or changed hand-ins, and continues a run that was stopped.
 import csv
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -141,9 +142,8 @@ def _autograde(job, out_dir, root, api):
 
     outcome = api.autograde(job.lesson, job.student, force=True, create=True)
     if not outcome["success"]:
-        lines = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
-        return dict(row=row(job.student, job.lesson, 0, None, "error",
-                            "nbgrader could not grade it: " + (lines[-1] if lines else "no message")),
+        return dict(row=row(job.student, job.lesson, 0, None, "error", "nbgrader could not grade it: "
+                            + nbgrader_error(outcome.get("error") or outcome.get("log") or "")),
                     tests=[])
     autograded = root / "autograded" / job.student / job.lesson / name
     status, reason = record.status_and_reason(record.events(nbformat.read(autograded, as_version=4)))
@@ -162,6 +162,15 @@ def _autograde(job, out_dir, root, api):
     for work in ("submitted", "autograded", "feedback"):
         shutil.rmtree(root / work / job.student, ignore_errors=True)
     return dict(row=row(job.student, job.lesson, score, max_score, status, reason), tests=tests)
+
+
+def nbgrader_error(log):
+    """The exception at the bottom of the last traceback in nbgrader's log
+    (its last line only says "Please see the above traceback"), else the
+    log's last line."""
+    lines = log.strip().splitlines()  # a traceback's code lines are indented, its exception is not
+    exceptions = [line for line in lines if re.match(r"[\w.]+(Error|Exception|Exit|Interrupt)\b", line)]
+    return (exceptions or lines or ["no message"])[-1].strip()
 
 
 def _outputs(out_dir, student, lesson):

@@ -581,3 +581,17 @@ def test_feedback_hides_what_the_student_printed_while_hidden_tests_ran(graded):
     text = feedback_text(graded, "leaks_hidden")
     assert "STACK: [" not in text  # step is only called by test cells
     assert 0 < text.count("SOURCE: ") < autograded.count("SOURCE: ")
+
+
+def test_a_failure_of_nbgrader_is_named_by_its_exception():
+    from autograder.grade import nbgrader_error
+    log = """[AutogradeApp | ERROR] There was an error processing assignment: /x/submitted/ann/01
+[AutogradeApp | ERROR] Traceback (most recent call last):
+  File "/venv/nbgrader/converters/base.py", line 344, in convert_notebooks
+    raise ValueError("bad cell")
+nbformat.validator.ValidationError: 'outputs' is a required property
+[AutogradeApp | ERROR] Please see the above traceback for more details."""
+    assert nbgrader_error(log) == "nbformat.validator.ValidationError: 'outputs' is a required property"
+    assert nbgrader_error("[AutogradeApp | ERROR] No notebooks were matched") == \
+        "[AutogradeApp | ERROR] No notebooks were matched"
+    assert nbgrader_error("") == "no message"
