@@ -898,11 +898,14 @@ class TrainingExplorer(widgets.VBox):
         self.boundary.set_data(self.probabilities(self._grid).reshape(self.GRID, self.GRID))
         self.cost_line.set_data(np.arange(len(costs)), np.clip(costs, 1e-3, 10))
         self.cost_text.set_text(f"step {steps}: J = {costs[-1]:.4g}")
-        diverged = not costs[-1] < 10
-        self.status.value = (f"Training with {self.using}. &nbsp; After {steps} steps: "
-                             + ("<b>diverged</b> (α is too large)" if diverged else
-                                f"J = {costs[-1]:.4f}, {self.accuracy():.0%} of the points "
-                                "on their class's side"))
+        if not costs[-1] < 10:
+            result = "<b>diverged</b> (α is too large)"
+        else:
+            result = (f"J = {costs[-1]:.4f}, {self.accuracy():.0%} of the points on their "
+                      "class's side")
+            if costs[-1] > costs[0]:
+                result += " (<b>higher than at the start</b>: α is too large)"
+        self.status.value = f"Training with {self.using}. &nbsp; After {steps} steps: {result}"
         canvas = self.figure.canvas
         moving = [self.boundary, self.points, self.cost_line, self.cost_text]
         new = self._background is None
