@@ -90,7 +90,8 @@ def naive(explorer, pairs):
 
 def training_moves():
     """MOVES slider moves of the training explorer: seed, hidden units, alpha in turn."""
-    seeds, units, alphas = range(1, MOVES + 1), np.arange(MOVES) % 8 + 3, np.geomspace(0.1, 1.0, MOVES)
+    seeds, units = range(1, MOVES + 1), np.arange(MOVES) % 8 + 3
+    alphas = [a for a in nw.ALPHAS if 0.05 <= a <= 2.0] * MOVES
     return [[("seed", int(seeds[k])), ("hidden_units", int(units[k])), ("alpha", alphas[k])][k % 3]
             for k in range(MOVES)]
 

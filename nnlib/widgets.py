@@ -609,6 +609,9 @@ PRESETS = {
 }
 EPSILON = 1.0     # the explorer's weights start uniform in [-EPSILON, EPSILON]
 FRAMES = 200      # the Play control's last frame
+# The learning rates of its slider: 1, 2 and 5 times each power of ten, a log
+# scale of round numbers that the browser sends back unchanged.
+ALPHAS = tuple(round(k * 10.0 ** e, 12) for e in range(-3, 2) for k in (1, 2, 5))
 
 
 def train_toy(backprop, X, y, hidden_units, hidden, alpha, seed, n_steps, params=None):
@@ -647,7 +650,7 @@ def _backprop_for(backprop, hidden):
     """(the backprop to train with, why): the student's if it passes a gradient
     check with this activation, else nnlib's, with the reason."""
     if backprop is None:
-        return None, "nnlib.backprop"
+        return None, "Training with nnlib.backprop"
     try:
         inspect.signature(backprop).bind(None, None, None, None, hidden=hidden)
         takes_hidden = True
@@ -656,7 +659,7 @@ def _backprop_for(backprop, hidden):
     except ValueError:       # no signature to read (a builtin): try it
         takes_hidden = True
     if not takes_hidden and hidden != "sigmoid":
-        return None, (f"your backprop does not take hidden=... yet, so for hidden='{hidden}' "
+        return None, (f"Your backprop does not take hidden=... yet, so for hidden='{hidden}' "
                       "this trains with nnlib.backprop")
 
     def yours(params, X, Y, lambda_):
@@ -674,17 +677,17 @@ def _backprop_for(backprop, hidden):
                 params, X, Y, 0.5, grad=yours, verbose=False,
                 cost=lambda p, X, Y, lambda_: nn_cost(p, X, Y, lambda_, hidden=hidden))
     except NotImplementedError:
-        return None, "your backprop is not written yet, so this trains with nnlib.backprop"
+        return None, "Your backprop is not written yet, so this trains with nnlib.backprop"
     except Exception as error:
-        return None, (f"your backprop raised {type(error).__name__} with hidden='{hidden}', "
+        return None, (f"Your backprop raised {type(error).__name__} with hidden='{hidden}', "
                       "so this trains with nnlib.backprop")
     if not difference < THRESHOLD:
-        return None, (f"your backprop fails its gradient check with hidden='{hidden}' (relative "
+        return None, (f"Your backprop fails its gradient check with hidden='{hidden}' (relative "
                       f"difference {difference:.1e}), so this trains with nnlib.backprop")
 
     def trained(params, X, Y, lambda_, hidden):
         return yours(params, X, Y, lambda_)
-    return trained, "your backprop (it passes the gradient check)"
+    return trained, "Training with your backprop (it passes the gradient check)"
 
 
 class TrainingExplorer(widgets.VBox):
@@ -693,12 +696,12 @@ class TrainingExplorer(widgets.VBox):
     Attributes
     ----------
     controls : dict of name -> widget: "preset", "data", "hidden" (Dropdowns),
-        "hidden_units", "seed" (IntSliders), "alpha" (a FloatLogSlider),
+        "hidden_units", "seed" (IntSliders), "alpha" (a SelectionSlider of ``ALPHAS``),
         "play" (a Play counting frames), "step" (a Button: one frame).
     steps_per_frame : gradient-descent steps between two pictures.
     params, costs : the network now and nn_cost after each step so far.
     frame : the frames trained since the start (steps = frame * steps_per_frame).
-    using : which backprop trains ("your backprop ..." or why nnlib's).
+    using : which backprop trains ("Training with your backprop ..." or why nnlib's).
     figure, ax_data, ax_cost : the Figure and its two Axes; ``boundary`` the
         AxesImage of the predicted probability of class 1 on a grid,
         ``points`` the data, ``cost_line`` the cost per step.
@@ -729,9 +732,9 @@ class TrainingExplorer(widgets.VBox):
             "hidden_units": widgets.IntSlider(value=settings["hidden_units"], min=1, max=12,
                                               description="hidden units", style=style,
                                               layout=wide),
-            "alpha": widgets.FloatLogSlider(value=settings["alpha"], base=10, min=-3, max=1.5,
-                                            step=0.05, description="learning rate α",
-                                            readout_format=".3g", style=style, layout=wide),
+            "alpha": widgets.SelectionSlider(options=[(f"{a:g}", a) for a in ALPHAS],
+                                             value=settings["alpha"], description="learning rate α",
+                                             style=style, layout=wide),
             "seed": widgets.IntSlider(value=settings["seed"], min=0, max=30, description="seed",
                                       style=style, layout=wide),
             "play": widgets.Play(value=0, min=0, max=FRAMES, interval=150, description="train"),
@@ -913,7 +916,7 @@ class TrainingExplorer(widgets.VBox):
                       "class's side")
             if costs[-1] > costs[0]:
                 result += " (<b>higher than at the start</b>: α is too large)"
-        self.status.value = f"Training with {self.using}. &nbsp; After {steps} steps: {result}"
+        self.status.value = f"{self.using}. &nbsp; After {steps} steps: {result}"
         canvas = self.figure.canvas
         moving = [self.boundary, self.points, self.cost_line, self.cost_text]
         new = self._background is None

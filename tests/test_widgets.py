@@ -306,7 +306,8 @@ def test_training_explorer_shows_the_untrained_network(trainer):
 def test_each_frame_trains_with_the_backprop_passed_in_and_redraws_once():
     counting = CountingBackprop()
     explorer = nnwidgets.training_explorer(counting)
-    assert explorer.using.startswith("your backprop") and "your backprop" in explorer.status.value
+    assert explorer.using.startswith("Training with your backprop")
+    assert "your backprop" in explorer.status.value
     calls, renders, image = counting.calls, explorer.renders, explorer.boundary
     explorer.controls["play"].value = 1
     n = explorer.steps_per_frame
@@ -380,7 +381,7 @@ def test_too_large_a_learning_rate_is_reported_without_warnings(trainer):
     trainer.controls["preset"].value = "circles, 8 relu units"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        trainer.controls["alpha"].value = 10 ** trainer.controls["alpha"].max   # about 32
+        trainer.controls["alpha"].value = nnwidgets.ALPHAS[-1]
         play(trainer, 4)
     assert "α is too large" in trainer.status.value
     assert bytes(trainer.image.value).startswith(PNG)
@@ -399,10 +400,10 @@ def without_hidden(params, X, Y, lambda_):
 
 
 @pytest.mark.parametrize("backprop, hidden, reason", [
-    (not_written, "sigmoid", "your backprop is not written yet"),
-    (twice_too_large, "relu", "your backprop fails its gradient check with hidden='relu'"),
-    (without_hidden, "tanh", "your backprop does not take hidden=... yet"),
-    (lambda *args, **kwargs: 1 / 0, "sigmoid", "your backprop raised ZeroDivisionError"),
+    (not_written, "sigmoid", "Your backprop is not written yet"),
+    (twice_too_large, "relu", "Your backprop fails its gradient check with hidden='relu'"),
+    (without_hidden, "tanh", "Your backprop does not take hidden=... yet"),
+    (lambda *args, **kwargs: 1 / 0, "sigmoid", "Your backprop raised ZeroDivisionError"),
 ])
 def test_a_backprop_that_is_not_ready_gives_way_to_nnlibs(backprop, hidden, reason):
     explorer = nnwidgets.training_explorer(backprop)
@@ -419,7 +420,7 @@ def test_a_backprop_without_hidden_still_trains_sigmoid_networks():
         return counting(params, X, Y, lambda_)
 
     explorer = nnwidgets.training_explorer(old_signature)
-    assert explorer.using.startswith("your backprop")
+    assert explorer.using.startswith("Training with your backprop")
     calls = counting.calls
     play(explorer, 1)
     assert counting.calls == calls + explorer.steps_per_frame
