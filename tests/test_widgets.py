@@ -426,6 +426,18 @@ def test_a_backprop_without_hidden_still_trains_sigmoid_networks():
     assert counting.calls == calls + explorer.steps_per_frame
 
 
+@pytest.mark.parametrize("preset", list(nnwidgets.PRESETS)[1:])
+def test_the_training_explorers_png_looks_like_its_figure(trainer, preset):
+    trainer.controls["preset"].value = preset
+    play(trainer, 8)
+    picture = decoded(trainer)
+    assert picture.mode == "P"
+    shown = np.asarray(picture.convert("RGB")).astype(int)
+    drawn = np.asarray(trainer.figure.canvas.buffer_rgba())[..., :3].astype(int)
+    difference = np.abs(shown - drawn).max(axis=-1)
+    assert difference.mean() < 3 and np.percentile(difference, 99.9) < 40
+
+
 def test_unknown_preset():
     with pytest.raises(ValueError, match="XOR, 2 sigmoid units: learns"):
         nnwidgets.training_explorer(preset="no such preset")
