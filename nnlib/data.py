@@ -2,7 +2,8 @@
 
 Loaders: load_xor (the four XOR points), load_houses (100 synthetic houses,
 data/houses.csv) and load_digits (5,000 MNIST digits as 20x20 images,
-data/digits.npz). Helpers: one_hot (labels to a 0/1 matrix) and
+data/digits.npz). Toy sets of two classes in the plane, drawn with a seed:
+two_moons and circles. Helpers: one_hot (labels to a 0/1 matrix) and
 train_test_split (a stratified, seeded split).
 
 Notation: a batch X has one example per row, shape (m, n); labels y are
@@ -46,6 +47,81 @@ def load_xor():
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
     y = np.array([0, 1, 1, 0], dtype=np.int64)
     return X, y
+
+
+def _check_toy(m, noise):
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
+        raise ValueError(f"m must be an integer number of points >= 2, got {m!r}")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+
+
+def two_moons(m=200, noise=0.1, rng=0):
+    """Two interleaved half circles in the plane, one per class.
+
+    Class 0 lies on the upper half of the unit circle, (cos t, sin t) for t
+    in [0, pi]; class 1 on the lower half circle (1 - cos t, 0.5 - sin t),
+    shifted to hook into it. No straight line separates them. Each point
+    gets Gaussian noise of standard deviation ``noise`` on both coordinates
+    (scikit-learn's ``make_moons`` draws the same shapes).
+
+    Parameters
+    ----------
+    m : int, the number of points: m // 2 of class 1, the rest of class 0.
+    noise : float >= 0.
+    rng : None, an int seed or a numpy.random.Generator.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (m, 2)
+    y : ndarray of int64, shape (m,), labels 0 and 1, class 0 first.
+
+    Introduced in lesson 06_backprop.
+    """
+    _check_toy(m, noise)
+    rng = np.random.default_rng(rng)
+    m1 = m // 2
+    t0, t1 = np.linspace(0, np.pi, m - m1), np.linspace(0, np.pi, m1)
+    X = np.concatenate([np.column_stack([np.cos(t0), np.sin(t0)]),
+                        np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)])])
+    y = np.repeat(np.array([0, 1], dtype=np.int64), [m - m1, m1])
+    return X + rng.normal(0.0, noise, X.shape), y
+
+
+def circles(m=200, noise=0.1, factor=0.5, rng=0):
+    """A ring of class 0 around a smaller ring of class 1, both centred at 0.
+
+    Class 0 lies on the unit circle, class 1 on the circle of radius
+    ``factor``, each point at an evenly spaced angle, with Gaussian noise of
+    standard deviation ``noise`` on both coordinates (as scikit-learn's
+    ``make_circles``). A network needs a hidden layer to enclose the inner ring.
+
+    Parameters
+    ----------
+    m : int, the number of points: m // 2 of class 1, the rest of class 0.
+    noise : float >= 0.
+    factor : float in (0, 1), the inner ring's radius.
+    rng : None, an int seed or a numpy.random.Generator.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (m, 2)
+    y : ndarray of int64, shape (m,), labels 0 and 1, class 0 first.
+
+    Introduced in lesson 06_backprop.
+    """
+    _check_toy(m, noise)
+    if not 0 < factor < 1:
+        raise ValueError(f"factor must be between 0 and 1 (the inner radius), got {factor!r}")
+    rng = np.random.default_rng(rng)
+    m1 = m // 2
+    rings = []
+    for n, radius in ((m - m1, 1.0), (m1, factor)):
+        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        rings.append(radius * np.column_stack([np.cos(t), np.sin(t)]))
+    y = np.repeat(np.array([0, 1], dtype=np.int64), [m - m1, m1])
+    X = np.concatenate(rings)
+    return X + rng.normal(0.0, noise, X.shape), y
 
 
 def load_houses(path=None):

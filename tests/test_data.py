@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnlib import data
-from nnlib.data import (load_digits, load_houses, load_xor, one_hot,
+from nnlib.data import (circles, load_digits, load_houses, load_xor, one_hot, two_moons,
                         train_test_split)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -334,3 +334,51 @@ def test_houses_bad_file(tmp_path):
     path.write_text("rooms,area_m2,price_k\n3,100\n")
     with pytest.raises(ValueError, match="make_houses.py"):
         load_houses(path)
+
+
+# ---------------------------------------------------------------- toy sets of the plane
+
+@pytest.mark.parametrize("make", [two_moons, circles])
+def test_toy_sets_shapes_balance_and_seed(make):
+    X, y = make(201, rng=3)
+    assert X.shape == (201, 2) and X.dtype == np.float64 and y.dtype == np.int64
+    assert np.array_equal(np.bincount(y), [101, 100])
+    assert np.array_equal(y, np.sort(y))                   # class 0 first
+    X_again, _ = make(201, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(X, X_again)
+    assert not np.allclose(X, make(201, rng=4)[0])
+
+
+def test_two_moons_without_noise_lie_on_their_half_circles():
+    X, y = two_moons(50, noise=0.0)
+    upper, lower = X[y == 0], X[y == 1]
+    np.testing.assert_allclose(np.hypot(*upper.T), 1.0)
+    assert np.all(upper[:, 1] >= -1e-12)
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1.0, lower[:, 1] - 0.5), 1.0)
+    assert np.all(lower[:, 1] <= 0.5 + 1e-12)
+    # the moons interleave: each reaches past the other's centre
+    assert upper[:, 0].max() > 1.0 - 1e-12 and lower[:, 0].min() < 1e-12
+
+
+def test_circles_without_noise_lie_on_two_rings():
+    X, y = circles(40, noise=0.0, factor=0.3)
+    np.testing.assert_allclose(np.hypot(*X[y == 0].T), 1.0)
+    np.testing.assert_allclose(np.hypot(*X[y == 1].T), 0.3)
+
+
+def test_toy_set_noise_has_the_asked_spread():
+    X, _ = circles(4000, noise=0.2, rng=1)
+    X_clean, _ = circles(4000, noise=0.0)
+    assert np.std(X - X_clean) == pytest.approx(0.2, rel=0.05)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"m": 1}, "m must be"), ({"m": 2.5}, "m must be"), ({"m": True}, "m must be"),
+    ({"noise": -0.1}, "noise must be"), ({"noise": float("nan")}, "noise must be"),
+])
+def test_toy_sets_reject_bad_arguments(kwargs, message):
+    for make in (two_moons, circles):
+        with pytest.raises(ValueError, match=message):
+            make(**kwargs)
+    with pytest.raises(ValueError, match="factor must be"):
+        circles(factor=1.5)

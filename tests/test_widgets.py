@@ -263,3 +263,181 @@ def test_2d_explorer_has_equal_scales_on_both_axes(explorer_2d):
     box = ax.get_window_extent()
     (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
     assert box.width / box.height == pytest.approx((x_high - x_low) / (y_high - y_low), rel=0.02)
+
+
+# the training explorer of lesson 06
+
+class CountingBackprop:
+    """nnlib's backprop, counting its calls: stands for a student's correct backprop."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, params, X, Y, lambda_, hidden="sigmoid"):
+        self.calls += 1
+        return nnlib.backprop(params, X, Y, lambda_, hidden=hidden)
+
+
+@pytest.fixture
+def trainer():
+    return nnwidgets.training_explorer()
+
+
+def play(explorer, frames):
+    """Move the Play control on by frames at once (as dragging it does): one redraw."""
+    explorer.controls["play"].value = explorer.frame + frames
+
+
+def test_training_explorer_shows_the_untrained_network(trainer):
+    import ipywidgets
+    assert isinstance(trainer, ipywidgets.VBox)
+    assert bytes(trainer.image.value).startswith(PNG) and trainer.renders == 1
+    s = nnwidgets.PRESETS["XOR, 2 sigmoid units: learns"]
+    assert trainer.settings() == s
+    params = nnlib.random_init([2, 2, 1], nnwidgets.EPSILON, s["seed"])
+    for (W, b), (W0, b0) in zip(trainer.params, params):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+    X, y = nnlib.load_xor()
+    assert trainer.costs == [pytest.approx(nnlib.nn_cost(params, X, y[:, None], 0.0))]
+    assert "nnlib.backprop" in trainer.status.value and "After 0 steps" in trainer.status.value
+
+
+def test_each_frame_trains_with_the_backprop_passed_in_and_redraws_once():
+    counting = CountingBackprop()
+    explorer = nnwidgets.training_explorer(counting)
+    assert explorer.using.startswith("Training with your backprop")
+    assert "your backprop" in explorer.status.value
+    calls, renders, image = counting.calls, explorer.renders, explorer.boundary
+    explorer.controls["play"].value = 1
+    n = explorer.steps_per_frame
+    assert counting.calls == calls + n and explorer.renders == renders + 1
+    explorer.controls["step"].click()               # the button: one more frame
+    assert counting.calls == calls + 2 * n and explorer.controls["play"].value == 2
+    assert len(explorer.costs) == 2 * n + 1 and explorer.frame == 2
+    np.testing.assert_allclose(explorer.cost_line.get_ydata(), explorer.costs)
+    s = explorer.settings()
+    X, y = explorer.data[s["data"]]
+    params, costs = nnwidgets.train_toy(nnlib.backprop, X, y, s["hidden_units"], s["hidden"],
+                                        s["alpha"], s["seed"], 2 * n)
+    np.testing.assert_allclose(explorer.costs, costs)
+    # the picture is the same image artist, its data the network's output on the grid
+    assert explorer.boundary is image and explorer._background is not None
+    grid = explorer._grid
+    expected = nnlib.forward(grid, params)[:, 0].reshape(explorer.GRID, explorer.GRID)
+    np.testing.assert_allclose(explorer.boundary.get_array(), expected)
+
+
+def test_the_good_xor_preset_learns_and_the_stuck_one_stalls(trainer):
+    play(trainer, 40)                               # 1000 steps
+    assert trainer.costs[-1] < 0.02 < trainer.costs[0]
+    assert trainer.accuracy() == 1.0 and "100%" in trainer.status.value
+    trainer.controls["preset"].value = "XOR, 2 sigmoid units: stuck"
+    assert trainer.frame == 0 and trainer.controls["play"].value == 0
+    play(trainer, 40)
+    assert trainer.costs[-1] > 0.3
+    assert trainer.accuracy() < 1.0
+
+
+@pytest.mark.parametrize("preset", list(nnwidgets.PRESETS)[2:])
+def test_the_moons_and_circles_presets_learn(trainer, preset):
+    trainer.controls["preset"].value = preset
+    assert trainer.controls["data"].value == nnwidgets.PRESETS[preset]["data"]
+    X, _y = trainer.data[trainer.controls["data"].value]
+    np.testing.assert_array_equal(trainer.points.get_offsets(), X)
+    play(trainer, 40)
+    assert trainer.costs[-1] < 0.1 and trainer.accuracy() > 0.95
+
+
+def test_a_slider_starts_again_from_new_weights(trainer):
+    play(trainer, 3)
+    background = trainer._background
+    trainer.controls["seed"].value = 5
+    assert trainer.frame == 0 and trainer.controls["play"].value == 0 and len(trainer.costs) == 1
+    assert trainer.controls["preset"].value is None       # no preset matches any more
+    np.testing.assert_array_equal(trainer.params[0][0],
+                                  nnlib.random_init([2, 2, 1], nnwidgets.EPSILON, 5)[0][0])
+    assert trainer._background is background              # same axes: the background is kept
+    trainer.controls["hidden_units"].value = 6
+    assert trainer.params[0][0].shape == (6, 2)
+    trainer.controls["data"].value = "circles"
+    assert trainer._background is not background          # new limits: a new background
+    assert trainer.points.get_offsets().shape == (200, 2)
+
+
+def test_play_going_back_trains_again_to_that_frame(trainer):
+    play(trainer, 5)
+    trainer.controls["play"].value = 3                    # back: trained again from the start
+    after_3 = list(trainer.costs)
+    assert trainer.frame == 3 and len(after_3) == 3 * trainer.steps_per_frame + 1
+    fresh = nnwidgets.training_explorer()
+    play(fresh, 3)
+    np.testing.assert_allclose(after_3, fresh.costs)
+    trainer.controls["play"].value = 0                    # stop
+    assert len(trainer.costs) == 1
+
+
+def test_too_large_a_learning_rate_is_reported_without_warnings(trainer):
+    trainer.controls["preset"].value = "circles, 8 relu units"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trainer.controls["alpha"].value = nnwidgets.ALPHAS[-1]
+        play(trainer, 4)
+    assert "α is too large" in trainer.status.value
+    assert bytes(trainer.image.value).startswith(PNG)
+
+
+def not_written(params, X, Y, lambda_, hidden="sigmoid"):
+    raise NotImplementedError()
+
+
+def twice_too_large(params, X, Y, lambda_, hidden="sigmoid"):
+    return [(2 * dW, 2 * db) for dW, db in nnlib.backprop(params, X, Y, lambda_, hidden=hidden)]
+
+
+def without_hidden(params, X, Y, lambda_):
+    return nnlib.backprop(params, X, Y, lambda_)
+
+
+@pytest.mark.parametrize("backprop, hidden, reason", [
+    (not_written, "sigmoid", "Your backprop is not written yet"),
+    (twice_too_large, "relu", "Your backprop fails its gradient check with hidden='relu'"),
+    (without_hidden, "tanh", "Your backprop does not take hidden=... yet"),
+    (lambda *args, **kwargs: 1 / 0, "sigmoid", "Your backprop raised ZeroDivisionError"),
+])
+def test_a_backprop_that_is_not_ready_gives_way_to_nnlibs(backprop, hidden, reason):
+    explorer = nnwidgets.training_explorer(backprop)
+    explorer.controls["hidden"].value = hidden
+    assert reason in explorer.status.value and "nnlib.backprop" in explorer.status.value
+    play(explorer, 20)
+    assert explorer.costs[-1] < explorer.costs[0]          # nnlib's backprop trained it
+
+
+def test_a_backprop_without_hidden_still_trains_sigmoid_networks():
+    counting = CountingBackprop()
+
+    def old_signature(params, X, Y, lambda_):
+        return counting(params, X, Y, lambda_)
+
+    explorer = nnwidgets.training_explorer(old_signature)
+    assert explorer.using.startswith("Training with your backprop")
+    calls = counting.calls
+    play(explorer, 1)
+    assert counting.calls == calls + explorer.steps_per_frame
+
+
+@pytest.mark.parametrize("preset", list(nnwidgets.PRESETS)[1:])
+def test_the_training_explorers_png_looks_like_its_figure(trainer, preset):
+    trainer.controls["preset"].value = preset
+    play(trainer, 8)
+    picture = decoded(trainer)
+    assert picture.mode == "P"
+    shown = np.asarray(picture.convert("RGB")).astype(int)
+    drawn = np.asarray(trainer.figure.canvas.buffer_rgba())[..., :3].astype(int)
+    difference = np.abs(shown - drawn).max(axis=-1)
+    assert difference.mean() < 3 and np.percentile(difference, 99.9) < 40
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match="XOR, 2 sigmoid units: learns"):
+        nnwidgets.training_explorer(preset="no such preset")

@@ -124,7 +124,9 @@ def _lesson_04():
                                nnlib.cross_entropy),
         "l2_penalty": Probe([call(params, 0.7, 6), call(params, 0.0, 3), call(params[:1], 2.5, 11)],
                             nnlib.l2_penalty),
-        "nn_cost": Probe([call(params, X, Y, 0.0), call(params, X, Y, 1.5)], nnlib.nn_cost),
+        "nn_cost": Probe([call(params, X, Y, 0.0), call(params, X, Y, 1.5),
+                          call(params, X, Y, 0.5, hidden="tanh"), call(params, X, Y, 0.5, hidden="relu"),
+                          call(params, X, Y, 0.0, hidden="sigmoid")], nnlib.nn_cost),
     }
 
 
@@ -164,7 +166,9 @@ def _lesson_06():
         "output_weight_gradient": Probe([call(0.0, 0.77, 0.73), call(1.0, 0.35, -1.2),
                                          call(np.array([0.0, 1.0]), np.array([0.2, 0.9]), np.array([1.5, 0.3]))],
                                         nnlib.output_weight_gradient),
-        "backprop": Probe([call(params, X, Y, 0.0), call(params, X, Y, 2.0), call(deep, X2, Y2, 0.5)],
+        "backprop": Probe([call(params, X, Y, 0.0), call(params, X, Y, 2.0), call(deep, X2, Y2, 0.5),
+                           call(params, X, Y, 1.0, hidden="tanh"), call(deep, X2, Y2, 0.5, hidden="tanh"),
+                           call(params, X, Y, 1.0, hidden="relu"), call(deep, X2, Y2, 0.5, hidden="relu")],
                           nnlib.backprop, rtol=1e-6, atol=1e-9),
         "relative_difference": Probe([call(r.normal(size=6), r.normal(size=6)),
                                       call(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-7]))],

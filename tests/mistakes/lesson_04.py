@@ -67,6 +67,21 @@ def nn_cost(params, X, Y, lambda_):
     H = nnlib.forward(X, params, nnlib.sigmoid)
     return cross_entropy(H, Y) + l2_penalty(params, lambda_, Y.shape[1])
 ''', r"number of rows|m = "),
+    Variant("nn_cost", "hidden ignored: sigmoid in every layer", '''
+def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
+    H = nnlib.forward(X, params, nnlib.sigmoid)
+    return cross_entropy(H, Y) + l2_penalty(params, lambda_, len(X))
+''', r"hidden is ignored"),
+    Variant("nn_cost", "the output layer uses the hidden activation too", '''
+def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
+    H = nnlib.forward(X, params, nnlib.ACTIVATIONS[hidden][0])
+    return cross_entropy(H, Y) + l2_penalty(params, lambda_, len(X))
+''', r"output layer uses (tanh|relu) too: it must stay sigmoid"),
+    Variant("nn_cost", "no hidden argument (right for sigmoid)", '''
+def nn_cost(params, X, Y, lambda_):
+    H = nnlib.forward(X, params, nnlib.sigmoid)
+    return cross_entropy(H, Y) + l2_penalty(params, lambda_, len(X))
+''', r"nn_cost does not take hidden="),
 ]
 
 CORRECT = [
@@ -91,11 +106,23 @@ def cross_entropy(H, Y):
 def l2_penalty(params, lambda_, m):
     return lambda_ / (2 * m) * sum(np.einsum("ij,ij->", W, W) for W, _ in params)
 '''),
-    Variant("nn_cost", "own forward loop", '''
-def nn_cost(params, X, Y, lambda_):
+    Variant("nn_cost", "own forward loop and own activations", '''
+def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
+    g = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
+         "relu": lambda z: np.where(z > 0, z, 0.0)}[hidden]
     A = np.asarray(X, dtype=float)
-    for W, b in params:
-        A = 1 / (1 + np.exp(-(A @ W.T + b)))
+    for l, (W, b) in enumerate(params, start=1):
+        Z = A @ W.T + b
+        A = 1 / (1 + np.exp(-Z)) if l == len(params) else g(Z)
     return cross_entropy(A, Y) + l2_penalty(params, lambda_, len(X))
+'''),
+    Variant("nn_cost", "hidden layers with nnlib.layer_forward, then the output", '''
+def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
+    g = nnlib.ACTIVATIONS[hidden][0]
+    A = X
+    for W, b in params[:-1]:
+        A = nnlib.layer_forward(A, W, b, g)
+    H = nnlib.layer_forward(A, *params[-1], nnlib.sigmoid)
+    return cross_entropy(H, Y) + l2_penalty(params, lambda_, X.shape[0])
 '''),
 ]
