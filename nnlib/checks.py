@@ -574,6 +574,9 @@ def check_minibatch_sgd(f, params, X, Y, lambda_, alpha, epochs, batch_size, mom
         if n_backprop == 0:
             why = ("it never called backprop: compute each batch's gradient with "
                    "backprop(params, X_batch, Y_batch, ...), the function section 0 chose")
+        elif n_backprop == epochs * m and batches < m:
+            why = ("it was called once per example: call it once per batch, on X[batch] and "
+                   "Y[batch]; it averages the batch's gradient for you")
         elif m % batch_size and n_backprop == epochs * (m // batch_size):
             why = (f"the last, smaller batch ({m % batch_size} examples) is left out: every "
                    "example must be used once per epoch, e.g. for start in range(0, m, batch_size)")
@@ -604,6 +607,13 @@ def check_minibatch_sgd(f, params, X, Y, lambda_, alpha, epochs, batch_size, mom
         raise CheckFailed(f"{message}\nYour cost went up from {J_start:.4f} to {got_costs[-1]:.4f}: "
                           "step against the gradient, v <- momentum * v - alpha * grad and "
                           "W <- W + v (with momentum 0: W <- W - alpha * grad).")
+    if batch_size < m:
+        (again, _), _, _ = run()
+        if _params_message(again, got_params, what) is not None:
+            raise CheckFailed(
+                f"{message}\nTwo calls with the same rng gave different params: make one "
+                "generator, rng = np.random.default_rng(rng), and draw every shuffle from it "
+                "(not from np.random).")
     if momentum:
         (p0, _), (e0, _), _ = run(momentum=0.0)
         if _params_message(p0, e0, what) is None:

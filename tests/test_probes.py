@@ -49,8 +49,8 @@ def train(X, y, sizes, lambda_, maxiter, rng):
               for n_prev, n in zip(sizes[:-1], sizes[1:])]
     Y = nnlib.one_hot(y, sizes[-1])
     def fun(theta):
-        J, grads = nnlib.network.nn_cost_and_gradients(nnlib.network.unpack(theta, sizes), X, Y, lambda_)
-        return J, nnlib.network.pack(grads)
+        params = nnlib.network.unpack(theta, sizes)
+        return nn_cost(params, X, Y, lambda_), nnlib.network.pack(backprop(params, X, Y, lambda_))
     theta, _ = nnlib.minimize(fun, nnlib.network.pack(params), maxiter=maxiter)
     return nnlib.network.unpack(theta, sizes)
 """)],

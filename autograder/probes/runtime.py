@@ -98,11 +98,21 @@ def _blocked_code(message):
     return namespace["blocked"].__code__
 
 
-def run(name, folder, namespace, module, reference):
+def _counting(function, counts, name):
+    def counted(*args, **kwargs):
+        counts[name] += 1
+        return function(*args, **kwargs)
+    return counted
+
+
+def run(name, folder, namespace, module, reference, must_call=()):
     """Call ``namespace[name]`` on each call of its probe and save the outcomes.
 
     ``module.reference`` is nnlib's version of the exercise: as in the test
     cells, it raises ``ForbiddenCall`` while the student's function runs.
+    ``must_call`` names functions of the namespace that each call must use
+    (lesson 07's train calls nn_cost and backprop); a call that uses none of
+    one of them is saved as ``{"missing_call": [...]}``.
     """
     import importlib
 
@@ -116,20 +126,26 @@ def run(name, folder, namespace, module, reference):
     blocked, original = _blocked_code(forbidden_message(reference)), forbidden.__code__
     arrays, outcomes = {}, []
     for args, kwargs in calls:
+        counts = dict.fromkeys(must_call, 0)
+        saved = {used: namespace.get(used) for used in must_call}
         try:
             args, kwargs = decode(args), decode(kwargs)
             forbidden.__code__ = blocked
+            namespace.update({used: _counting(saved[used], counts, used) for used in must_call})
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 result = function(*args, **kwargs)
             outcome = {"value": describe(result, arrays)}
             if caught:
                 outcome["warning"] = str(caught[0].message)[:300]
+            if not all(counts.values()):
+                outcome = {"missing_call": [used for used, count in counts.items() if not count]}
         except Exception as error:  # the student's function failed on this call
             text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             outcome = {"error": text[:300]}
         finally:
             forbidden.__code__ = original
+            namespace.update(saved)
         outcomes.append(outcome)
     np.savez(folder / f"{name}.npz", **arrays)
     (folder / f"{name}.json").write_text(json.dumps({"calls": outcomes}))

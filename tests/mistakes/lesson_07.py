@@ -61,7 +61,7 @@ SGD_MISTAKES = [
          ("        costs.append(nn_cost(params, X, Y, lambda_))\n    return", "    return")],
         r"AFTER each epoch"),
     sgd("ignores rng", [("rng = np.random.default_rng(rng)", "rng = np.random.default_rng()")],
-        r"gave different params"),
+        r"same rng gave different params"),
     sgd("changes the params it is given",
         [("    params = [(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in params]\n", ""),
          ("            params = [(W + vW, b + vb) for (W, b), (vW, vb) in zip(params, v)]",
