@@ -98,25 +98,18 @@ def _blocked_code(message):
     return namespace["blocked"].__code__
 
 
-def _counting(function, counts, name):
-    def counted(*args, **kwargs):
-        counts[name] += 1
-        return function(*args, **kwargs)
-    return counted
-
-
 def run(name, folder, namespace, module, reference, must_call=()):
     """Call ``namespace[name]`` on each call of its probe and save the outcomes.
 
     ``module.reference`` is nnlib's version of the exercise: as in the test
     cells, it raises ``ForbiddenCall`` while the student's function runs.
     ``must_call`` names functions of the namespace that each call must use
-    (lesson 07's train calls nn_cost and backprop); a call that uses none of
-    one of them is saved as ``{"missing_call": [...]}``.
+    (lesson 07's train calls nn_cost and backprop); a call that never calls
+    one of them is saved as ``{"missing_call": [the names it did not call]}``.
     """
     import importlib
 
-    from nnlib.checks import forbidden_message
+    from nnlib.checks import counting_calls, forbidden_message
 
     folder = Path(folder)
     with open(folder / "inputs.pkl", "rb") as file:
@@ -126,13 +119,11 @@ def run(name, folder, namespace, module, reference, must_call=()):
     blocked, original = _blocked_code(forbidden_message(reference)), forbidden.__code__
     arrays, outcomes = {}, []
     for args, kwargs in calls:
-        counts = dict.fromkeys(must_call, 0)
-        saved = {used: namespace.get(used) for used in must_call}
         try:
             args, kwargs = decode(args), decode(kwargs)
             forbidden.__code__ = blocked
-            namespace.update({used: _counting(saved[used], counts, used) for used in must_call})
-            with warnings.catch_warnings(record=True) as caught:
+            with counting_calls(namespace, *must_call) as counts, \
+                    warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 result = function(*args, **kwargs)
             outcome = {"value": describe(result, arrays)}
@@ -145,7 +136,6 @@ def run(name, folder, namespace, module, reference, must_call=()):
             outcome = {"error": text[:300]}
         finally:
             forbidden.__code__ = original
-            namespace.update(saved)
         outcomes.append(outcome)
     np.savez(folder / f"{name}.npz", **arrays)
     (folder / f"{name}.json").write_text(json.dumps({"calls": outcomes}))
