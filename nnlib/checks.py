@@ -535,12 +535,14 @@ SGD_RECIPE = ("each epoch: order = rng.permutation(m) (rng = np.random.default_r
 
 
 def check_minibatch_sgd(f, params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0,
-                        rng=None, namespace=None, forbid=()):
+                        rng=None, *, namespace, forbid=()):
     """Fail unless ``f`` (the student's minibatch_sgd) matches nnlib's on this call.
 
     ``namespace`` (the notebook's globals) holds the ``backprop`` that ``f``
     must call, once per batch. On a mismatch, further calls of ``f`` narrow
-    the mistake down: momentum, reshuffling, the penalty of a batch.
+    the mistake down: momentum, reshuffling, the penalty of a batch. ``rng``
+    is a seed or a Generator (each call gets a copy of it), None only when
+    ``batch_size >= m``, so that ``f`` and nnlib's shuffle alike.
     """
     from .optimize import minibatch_sgd as reference
 
@@ -640,7 +642,7 @@ def check_minibatch_sgd(f, params, X, Y, lambda_, alpha, epochs, batch_size, mom
                       "order (X[order], Y[order]).")
 
 
-def check_minibatch_sgd_rng(f, params, X, Y, namespace=None, forbid=()):
+def check_minibatch_sgd_rng(f, params, X, Y, *, namespace, forbid=()):
     """Fail unless ``f`` shuffles with ``rng``: the same seed gives the same result,
     another seed another one, and a Generator passed twice moves on."""
     settings = dict(lambda_=0.5, alpha=0.3, epochs=2, batch_size=max(1, len(X) // 4))

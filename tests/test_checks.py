@@ -183,3 +183,41 @@ def test_mine_or_reference_falls_back_once_with_a_notice(capsys):
     assert chosen(1) == "reference" and chosen(2) == "reference"
     assert capsys.readouterr().out.count("minibatch_sgd is not written yet") == 1
     assert checks.mine_or_reference(lambda: "mine", None)() == "mine"
+
+
+SGD = '''
+def minibatch_sgd(params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0, rng=None):
+    rng, m, costs = np.random.default_rng(rng), len(X), []
+    v = [(0 * W, 0 * b) for W, b in params]
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        for start in range(0, m, batch_size):
+            batch = order[start:start + batch_size]
+            grads = backprop(params, X[batch], Y[batch], lambda_ * len(batch) / m)
+            v = [(momentum * vW - alpha * dW, momentum * vb - alpha * db) for (vW, vb), (dW, db) in zip(v, grads)]
+            params = [(W + vW, b + vb) for (W, b), (vW, vb) in zip(params, v)]
+        costs.append(nnlib.nn_cost(params, X, Y, lambda_))
+    return params, costs
+'''
+
+
+@pytest.mark.parametrize("old, new, message", [
+    (None, None, None),
+    ("- alpha * dW, momentum * vb - alpha", "+ alpha * dW, momentum * vb + alpha", "cost went up"),
+    ("lambda_ * len(batch) / m)", "lambda_)", r"lambda_ \* m_b / m"),
+    ("range(0, m, batch_size)", "range(0, m - batch_size + 1, batch_size)", "last, smaller batch"),
+])
+def test_check_minibatch_sgd_passes_the_recipe_and_names_mistakes(old, new, message):
+    namespace = {"np": np, "nnlib": nnlib, "backprop": nnlib.backprop}
+    exec(SGD.replace(old, new) if old else SGD, namespace)
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(3, 4)), rng.normal(size=3)), (rng.normal(size=(2, 3)), rng.normal(size=2))]
+    X, Y = rng.normal(size=(11, 4)), np.eye(2)[rng.integers(0, 2, 11)]
+    check = lambda: checks.check_minibatch_sgd(namespace["minibatch_sgd"], params, X, Y, 1.0, 0.3, 3, 4,
+                                               momentum=0.5, rng=1, namespace=namespace)
+    if message is None:
+        check()
+        checks.check_minibatch_sgd_rng(namespace["minibatch_sgd"], params, X, Y, namespace=namespace)
+    else:
+        with pytest.raises(CheckFailed, match=message):
+            check()
