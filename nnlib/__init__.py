@@ -6,7 +6,7 @@ One module per concept, in the order the lessons meet them:
 - ``costs``: mean squared error, cross-entropy, L2 penalty
 - ``network``: units, layers, forward propagation, cost, backprop
 - ``gradcheck``: central differences and the relative difference
-- ``optimize``: gradient descent, scipy's optimizers, training
+- ``optimize``: gradient descent (full and mini-batch), scipy's optimizers, training
 - ``metrics``: accuracy, confusion matrix, precision, recall, F1
 - ``data``: the real 20x20 digits, XOR, house prices, one-hot, splits
 - ``plot`` and ``widgets``: pictures and sliders (import them explicitly;
@@ -33,7 +33,7 @@ from .metrics import accuracy, confusion_matrix, precision_recall_f1
 from .network import (backprop, collapse_linear, count_parameters, forward,
                       layer_forward, nn_cost, output_weight_gradient, predict,
                       random_init, unit_output, weighted_sum, xor_params)
-from .optimize import fit_linear, gradient_descent, minimize, train
+from .optimize import fit_linear, gradient_descent, minibatch_sgd, minimize, train
 
 __version__ = "0.1.0"
 

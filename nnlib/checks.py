@@ -354,3 +354,324 @@ def check_trained_shapes(params, sizes, call):
                           "the optimizer's result back into (W, b) pairs with "
                           "unpack(theta, sizes).")
     check_param_shapes(params, sizes, call)
+
+
+# ---------------------------------------------------------------- your functions (lesson 07)
+
+@contextlib.contextmanager
+def counting_calls(namespace, *names):
+    """Inside, each ``namespace[name]`` (e.g. a notebook's ``globals()``) counts
+    its calls; yields the dict {name: number of calls}. The functions are put
+    back afterwards."""
+    counts = dict.fromkeys(names, 0)
+    saved = {name: namespace[name] for name in names}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return function(*args, **kwargs)
+        wrapper.__name__ = getattr(function, "__name__", name)
+        return wrapper
+
+    try:
+        for name in names:
+            namespace[name] = counted(name, saved[name])
+        yield counts
+    finally:
+        namespace.update(saved)
+
+
+def _small_network():
+    """A 4-5-3-3 network, 8 examples and lambda_ for the check of nn_cost and backprop."""
+    rng = np.random.default_rng(2024)
+    sizes = [4, 5, 3, 3]
+    params = [(rng.normal(0, 0.7, (n, n_prev)), rng.normal(0, 0.5, n))
+              for n_prev, n in zip(sizes[:-1], sizes[1:])]
+    X = rng.normal(size=(8, 4))
+    Y = np.eye(3)[rng.integers(0, 3, 8)]
+    return sizes, params, X, Y, 1.5
+
+
+def _cost_and_backprop_problem(nn_cost, backprop):
+    """None if ``nn_cost`` and ``backprop`` pass the check, else what is wrong.
+
+    ``nn_cost`` must agree with nnlib's on a small network (lambda_ = 0 and
+    1.5); then each layer's dW and db from ``backprop`` must agree with central
+    differences of that cost (``nnlib.gradcheck``: relative difference below
+    THRESHOLD)."""
+    from .gradcheck import THRESHOLD, layer_differences
+    from .network import nn_cost as reference_cost
+
+    sizes, params, X, Y, lambda_ = _small_network()
+    network = "-".join(map(str, sizes))
+    for name, function in (("nn_cost", nn_cost), ("backprop", backprop)):
+        try:
+            function([(W.copy(), b.copy()) for W, b in params], X.copy(), Y.copy(), lambda_)
+        except NotImplementedError:
+            return f"your {name} is not written yet (paste it into the cell above)"
+        except Exception as error:
+            return f"your {name} raised {type(error).__name__}: {error}"
+    for lam in (0.0, lambda_):
+        expected = reference_cost(params, X, Y, lam)
+        try:
+            got = float(nn_cost(params, X, Y, lam))
+        except Exception as error:
+            return f"your nn_cost returned something that is not a number ({type(error).__name__}: {error})"
+        if not np.isclose(got, expected, rtol=RTOL, atol=ATOL):
+            return (f"your nn_cost gives J = {got:.6f} on a small {network} network with "
+                    f"lambda_ = {lam:g}, where it should give {expected:.6f}"
+                    + (" (the L2 penalty (lambda_ / (2 m)) sum W^2?)" if lam else ""))
+    try:
+        differences = layer_differences(params, X, Y, lambda_, cost=nn_cost, grad=backprop)
+    except ValueError as error:
+        return f"your backprop returned the wrong structure: {error}"
+    except Exception as error:
+        return f"your backprop raised {type(error).__name__}: {error}"
+    for l, pair in enumerate(differences, start=1):
+        for name, difference in zip(("dW", "db"), pair):
+            if not difference < THRESHOLD:
+                return (f"your backprop fails the gradient check: layer {l}'s {name} differs "
+                        f"from central differences of nn_cost: relative difference "
+                        f"{difference:.1e} (threshold {THRESHOLD:.0e}), on a small {network} "
+                        f"network with lambda_ = {lambda_:g}")
+    return None
+
+
+def choose_cost_and_backprop(nn_cost, backprop, use_mine=True):
+    """The (nn_cost, backprop) that training uses: yours if they pass the check, else nnlib's.
+
+    Your ``nn_cost`` is compared with nnlib's on a small 4-5-3-3 network, and
+    every layer's dW and db from your ``backprop`` with central differences of
+    it. Prints which functions training uses and, when they are nnlib's,
+    why (not written yet, the first layer that fails, or ``use_mine`` off).
+
+    Returns
+    -------
+    (nn_cost, backprop) : your two functions, or nnlib's reference versions.
+
+    Introduced in lesson 07_digits.
+    """
+    from . import network
+
+    if nn_cost is network.nn_cost or backprop is network.backprop:
+        print("nn_cost and backprop are already nnlib's reference versions (this cell ran "
+              "before and fell back). Run the cell with your functions again, then this cell.")
+        return network.nn_cost, network.backprop
+    if not use_mine:
+        problem = "USE_MY_FUNCTIONS is False"
+    else:
+        problem = _cost_and_backprop_problem(nn_cost, backprop)
+    if problem is None:
+        print("Training in this lesson uses YOUR nn_cost and backprop: your nn_cost agrees "
+              "with the reference on a small network, and every layer's dW and db from your "
+              "backprop agrees with central differences of it.")
+        return nn_cost, backprop
+    rule = "=" * 78
+    print(f"{rule}\nTRAINING IN THIS LESSON USES NNLIB'S REFERENCE nn_cost AND backprop, "
+          f"NOT YOURS:\n{problem}.")
+    if use_mine:
+        print("Fix them (lessons 4 and 6), paste them into the cell above, run it, then run "
+              "this cell again. To use nnlib's versions on purpose, set USE_MY_FUNCTIONS = False.")
+    print(rule)
+    return network.nn_cost, network.backprop
+
+
+def mine_or_reference(function, reference):
+    """``function``, or ``reference`` once ``function`` turns out not to work.
+
+    The returned function calls ``function``; if it raises (for instance
+    ``NotImplementedError``, not written yet), it prints a notice once and
+    from then on calls ``reference`` instead, so that a demonstration runs
+    to the end before the exercise is solved.
+
+    Introduced in lesson 07_digits.
+    """
+    state = {"use": function}
+    name = getattr(function, "__name__", "the function")
+
+    def chosen(*args, **kwargs):
+        if state["use"] is function:
+            try:
+                return function(*args, **kwargs)
+            except NotImplementedError:
+                why = "is not written yet"
+            except Exception as error:
+                why = f"raised {type(error).__name__}: {error}"
+            print(f"(your {name} {why}: this cell uses nnlib's {reference.__name__} instead)")
+            state["use"] = reference
+        return reference(*args, **kwargs)
+
+    chosen.__name__ = name
+    return chosen
+
+
+# ---------------------------------------------------------------- mini-batch gradient descent (lesson 07)
+
+def _copy_params(params):
+    return [(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in params]
+
+
+def _copy_rng(rng):
+    """The same generator state again (a Generator is consumed by each call)."""
+    import copy
+    return copy.deepcopy(rng)
+
+
+def _params_message(got, expected, call):
+    """None if the params match, else which layer's W or b differs and how."""
+    for l, ((W, b), (W_e, b_e)) in enumerate(zip(got, expected), start=1):
+        for name, value, value_e in (("W", W, W_e), ("b", b, b_e)):
+            message = compare(value, value_e, f"{call}: layer {l}'s {name}")
+            if message:
+                return message
+    return None
+
+
+SGD_RECIPE = ("each epoch: order = rng.permutation(m) (rng = np.random.default_rng(rng)); for "
+              "each batch of batch_size examples in that order (the last may be smaller): "
+              "grads = backprop(params, X[batch], Y[batch], lambda_ * m_b / m); for every W and "
+              "b: v <- momentum v - alpha grad, W <- W + v (v starts at 0); after the epoch, "
+              "append nn_cost(params, X, Y, lambda_).")
+
+
+def check_minibatch_sgd(f, params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0,
+                        rng=None, *, namespace, forbid=()):
+    """Fail unless ``f`` (the student's minibatch_sgd) matches nnlib's on this call.
+
+    ``namespace`` (the notebook's globals) holds the ``backprop`` that ``f``
+    must call, once per batch. On a mismatch, further calls of ``f`` narrow
+    the mistake down: momentum, reshuffling, the penalty of a batch. ``rng``
+    is a seed or a Generator (each call gets a copy of it), None only when
+    ``batch_size >= m``, so that ``f`` and nnlib's shuffle alike.
+    """
+    from .optimize import minibatch_sgd as reference
+
+    m = len(X)
+    what = (f"minibatch_sgd(params, X, Y, lambda_={lambda_:g}, alpha={alpha:g}, epochs={epochs}, "
+            f"batch_size={batch_size}, momentum={momentum:g}, rng=...) with m = {m}")
+
+    def run(**changes):
+        settings = dict(lambda_=lambda_, alpha=alpha, epochs=epochs, batch_size=batch_size,
+                        momentum=momentum)
+        settings.update(changes)
+        expected = reference(_copy_params(params), X, Y, rng=_copy_rng(rng), **settings)
+        given = _copy_params(params)
+        with counting_calls(namespace, "backprop") as counts:
+            result = call(f, given, X, Y, settings["lambda_"], settings["alpha"],
+                           settings["epochs"], settings["batch_size"],
+                           momentum=settings["momentum"], rng=_copy_rng(rng), forbid_=forbid)
+        that(all(np.array_equal(W, W0) and np.array_equal(b, b0)
+                 for (W, b), (W0, b0) in zip(given, _copy_params(params))),
+             f"{what} changed the params it was given: build new arrays (W = W + v), "
+             "do not update them in place (W += v).")
+        that(isinstance(result, (tuple, list)) and len(result) == 2,
+             f"{what} should return a pair (params, costs), got {_short(result)}")
+        return result, expected, counts["backprop"]
+
+    (got_params, got_costs), (expected_params, expected_costs), n_backprop = run()
+    sizes = [np.shape(params[0][0])[1]] + [np.shape(W)[0] for W, _ in params]
+    check_param_shapes(got_params, sizes, f"{what}: the params it returns")
+    batches = -(-m // batch_size)
+    if n_backprop != epochs * batches:
+        if n_backprop == 0:
+            why = ("it never called backprop: compute each batch's gradient with "
+                   "backprop(params, X_batch, Y_batch, ...), the function section 0 chose")
+        elif n_backprop == epochs * m and batches < m:
+            why = ("it was called once per example: call it once per batch, on X[batch] and "
+                   "Y[batch]; it averages the batch's gradient for you")
+        elif m % batch_size and n_backprop == epochs * (m // batch_size):
+            why = (f"the last, smaller batch ({m % batch_size} examples) is left out: every "
+                   "example must be used once per epoch, e.g. for start in range(0, m, batch_size)")
+        else:
+            why = "backprop should be called once per batch"
+        raise CheckFailed(f"{what} called backprop {n_backprop} times, but {epochs} epochs of "
+                          f"{batches} batches (ceil(m / batch_size)) need {epochs * batches}: {why}.")
+    got_costs = np.asarray(got_costs, dtype=float)
+    that(got_costs.shape == (epochs,),
+         f"{what} returned costs of shape {got_costs.shape}; it should hold one cost per "
+         f"epoch, shape ({epochs},).")
+    J_end = _reference_cost(got_params, X, Y, lambda_)
+    J_start = _reference_cost(params, X, Y, lambda_)
+    if not np.isclose(got_costs[-1], J_end, rtol=RTOL, atol=ATOL):
+        before = np.isclose(got_costs[0], J_start, rtol=RTOL, atol=ATOL)
+        raise CheckFailed(
+            f"{what}: costs[-1] is {got_costs[-1]:.6f} but nn_cost of the params it returns, on "
+            f"the whole training set, is {J_end:.6f}. "
+            + ("costs[0] is the cost before training: record the cost AFTER each epoch."
+               if before else "Record nn_cost(params, X, Y, lambda_) on all of X after each "
+               "epoch, not the cost of a batch."))
+    message = _params_message(got_params, expected_params, what)
+    if message is None:
+        message = compare(got_costs, expected_costs, f"{what}: costs")
+    if message is None:
+        return
+    if got_costs[-1] > J_start > expected_costs[-1]:
+        raise CheckFailed(f"{message}\nYour cost went up from {J_start:.4f} to {got_costs[-1]:.4f}: "
+                          "step against the gradient, v <- momentum * v - alpha * grad and "
+                          "W <- W + v (with momentum 0: W <- W - alpha * grad).")
+    if batch_size < m:
+        (again, _), _, _ = run()
+        if _params_message(again, got_params, what) is not None:
+            raise CheckFailed(
+                f"{message}\nTwo calls with the same rng gave different params: make one "
+                "generator, rng = np.random.default_rng(rng), and draw every shuffle from it "
+                "(not from np.random).")
+    if momentum:
+        (p0, _), (e0, _), _ = run(momentum=0.0)
+        if _params_message(p0, e0, what) is None:
+            raise CheckFailed(
+                f"{message}\nWith momentum = 0 your result is right, so the momentum update is "
+                "wrong: v <- momentum * v - alpha * grad, then W <- W + v (the same for b), with "
+                "v starting at zero and kept from one batch to the next.")
+    if epochs > 1:
+        (p1, _), (e1, _), _ = run(epochs=1)
+        if _params_message(p1, e1, what) is None:
+            raise CheckFailed(
+                f"{message}\nAfter one epoch your params are right, after {epochs} they are not: "
+                "shuffle again at the start of EVERY epoch (order = rng.permutation(m) inside "
+                "the loop over epochs, from one generator made before it), and keep v across "
+                "epochs.")
+    if lambda_:
+        (p0, _), (e0, _), _ = run(lambda_=0.0)
+        if _params_message(p0, e0, what) is None:
+            raise CheckFailed(
+                f"{message}\nWith lambda_ = 0 your result is right, so the penalty is wrong: the "
+                "gradient of J on the whole set has the penalty term (lambda_ / m) W, so each "
+                "batch of m_b examples needs backprop(params, X_b, Y_b, lambda_ * m_b / m).")
+    raise CheckFailed(f"{message}\nThe recipe: {SGD_RECIPE} Shuffle X and Y with the same "
+                      "order (X[order], Y[order]).")
+
+
+def check_minibatch_sgd_rng(f, params, X, Y, *, namespace, forbid=()):
+    """Fail unless ``f`` shuffles with ``rng``: the same seed gives the same result,
+    another seed another one, and a Generator passed twice moves on."""
+    settings = dict(lambda_=0.5, alpha=0.3, epochs=2, batch_size=max(1, len(X) // 4))
+
+    def W1(rng):
+        with counting_calls(namespace, "backprop"):
+            result = call(f, _copy_params(params), X, Y, *settings.values(), rng=rng,
+                           forbid_=forbid)
+        that(isinstance(result, (tuple, list)) and len(result) == 2,
+             f"minibatch_sgd should return a pair (params, costs), got {_short(result)}")
+        return np.asarray(result[0][0][0], dtype=float)
+
+    what = (f"minibatch_sgd(params, X, Y, lambda_=0.5, alpha=0.3, epochs=2, "
+            f"batch_size={settings['batch_size']}, rng=...) with m = {len(X)}")
+    that(np.array_equal(W1(7), W1(7)),
+         f"two calls of {what} with rng=7 gave different params: make one generator, rng = "
+         "np.random.default_rng(rng), and draw every shuffle from it (not from np.random).")
+    that(not np.array_equal(W1(7), W1(8)),
+         f"{what} gave the same params with rng=7 and rng=8: shuffle the examples with "
+         "order = rng.permutation(m) at the start of every epoch (batches in a fixed order "
+         "ignore rng).")
+    generator = np.random.default_rng(7)
+    that(not np.array_equal(W1(generator), W1(generator)),
+         f"{what} gave the same params twice with the same np.random.Generator: use the "
+         "generator you are given (np.random.default_rng(rng) returns it as it is).")
+
+
+def _reference_cost(params, X, Y, lambda_):
+    from .network import nn_cost
+    return nn_cost(_copy_params(params), X, Y, lambda_)
+
+

@@ -102,3 +102,51 @@ def check_gradients(params, X, Y, lambda_, cost=nn_cost, grad=backprop, n_show=8
         print(f"relative difference {difference:.3e} "
               f"(threshold {THRESHOLD:.0e}): {verdict}")
     return difference
+
+
+def layer_differences(params, X, Y, lambda_, cost=nn_cost, grad=backprop):
+    """Relative difference of each layer's dW and db from central differences of ``cost``.
+
+    The check of ``check_gradients``, layer by layer, so that a wrong
+    gradient can be traced to the layer (and the W or b) where it goes wrong.
+
+    Parameters
+    ----------
+    params : list of L pairs (W, b); keep the network small (two
+        evaluations of ``cost`` per parameter).
+    X : array of shape (m, n_0).
+    Y : array of shape (m, n_L).
+    lambda_ : float.
+    cost, grad : the cost and the backprop to check (defaults: nnlib's).
+
+    Returns
+    -------
+    differences : list of L pairs (difference of dW, difference of db),
+        each a float to compare with ``THRESHOLD``.
+
+    Raises
+    ------
+    ValueError if ``grad`` does not return L pairs shaped like ``params``.
+
+    Introduced in lesson 07_digits (the check of your backprop).
+    """
+    sizes = [np.shape(params[0][0])[1]] + [np.shape(W)[0] for W, _ in params]
+    numeric = unpack(numerical_gradient(lambda t: cost(unpack(t, sizes), X, Y, lambda_),
+                                        pack(params)), sizes)
+    grads = grad([(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in params],
+                 X, Y, lambda_)
+    if not isinstance(grads, (list, tuple)) or len(grads) != len(params):
+        raise ValueError(f"it should return a list of {len(params)} pairs (dW, db), one per "
+                         f"layer, not {type(grads).__name__}"
+                         + (f" of length {len(grads)}" if isinstance(grads, (list, tuple)) else ""))
+    differences = []
+    for l, (pair, (dW_num, db_num)) in enumerate(zip(grads, numeric), start=1):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"its item for layer {l} should be a pair (dW, db)")
+        for name, got, expected in (("dW", pair[0], dW_num), ("db", pair[1], db_num)):
+            if np.shape(got) != expected.shape:
+                raise ValueError(f"layer {l}'s {name} has shape {np.shape(got)}, "
+                                 f"expected {expected.shape}")
+        differences.append((relative_difference(pair[0], dW_num),
+                            relative_difference(pair[1], db_num)))
+    return differences

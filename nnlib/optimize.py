@@ -1,16 +1,18 @@
-"""Optimizers: plain gradient descent, and scipy's CG and L-BFGS-B for networks.
+"""Optimizers: plain and mini-batch gradient descent, and scipy's CG and L-BFGS-B.
 
-``gradient_descent`` is the algorithm the course teaches and is written
-out here; the faster optimizers used to train the digit network come from
-``scipy.optimize`` through ``minimize``, which records the cost at every
-iteration. Both share one convention: parameters are a flat vector, and
-the history starts with the starting point.
+``gradient_descent`` and ``minibatch_sgd`` are algorithms the course
+teaches and are written out here; the faster optimizers used to train the
+digit network come from ``scipy.optimize`` through ``minimize``, which
+records the cost at every iteration. ``gradient_descent`` and ``minimize``
+share one convention: parameters are a flat vector, and the history starts
+with the starting point. ``minibatch_sgd`` works on ``params`` (its
+gradients come from ``backprop``) and records the cost after every epoch.
 """
 import numpy as np
 
 from .costs import mse
 from .data import one_hot
-from .network import nn_cost_and_gradients, pack, random_init, unpack
+from .network import backprop, nn_cost, nn_cost_and_gradients, pack, random_init, unpack
 
 
 def gradient_descent(grad, w0, alpha, n_steps):
@@ -161,3 +163,63 @@ def train(X, y, sizes, lambda_=1.0, maxiter=100, rng=None, method="L-BFGS-B",
     if costs is not None:
         costs.extend(history)
     return unpack(theta.copy(), sizes)
+
+
+def minibatch_sgd(params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0, rng=None):
+    """Mini-batch gradient descent with momentum on the cost of ``nn_cost``.
+
+    Each epoch shuffles the m examples once, ``order = rng.permutation(m)``,
+    and walks through them in batches of ``batch_size`` (the last batch is
+    smaller when m is not a multiple: every example is used once per epoch).
+    For a batch of m_b examples the gradient is
+    ``backprop(params, X_b, Y_b, lambda_ * m_b / m)``: the batch's average
+    gradient of the cross-entropy plus the penalty's (lambda_ / m) W, an
+    estimate of the gradient of J on the whole training set. Then, for every
+    W and b (v starts at zero for each),
+
+        v <- momentum * v - alpha * grad,    W <- W + v.
+
+    With ``batch_size >= m`` and ``momentum = 0`` every epoch is one step of
+    plain gradient descent.
+
+    Parameters
+    ----------
+    params : list of (W, b) pairs, W of shape (n_l, n_{l-1}), b of shape
+        (n_l,); not modified.
+    X : array of shape (m, n_0).
+    Y : array of shape (m, n_L), one-hot targets.
+    lambda_ : float, L2 regularization strength (as in ``nn_cost``).
+    alpha : float, learning rate.
+    epochs : int, passes over the training set.
+    batch_size : int, examples per batch.
+    momentum : float in [0, 1), 0 for plain mini-batch gradient descent.
+    rng : None, int seed or Generator, for the shuffles.
+
+    Returns
+    -------
+    params : list of (W, b) pairs, the new parameters.
+    costs : array of shape (epochs,), costs[e] = nn_cost(params after epoch
+        e + 1, X, Y, lambda_) on the whole training set.
+
+    Introduced in lesson 07_digits.
+    """
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    if len(X) != len(Y):
+        raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}: one target row per example")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    rng = np.random.default_rng(rng)
+    m = len(X)
+    params = [(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in params]
+    velocity = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    costs = []
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        for start in range(0, m, batch_size):
+            batch = order[start:start + batch_size]
+            grads = backprop(params, X[batch], Y[batch], lambda_ * len(batch) / m)
+            velocity = [(momentum * vW - alpha * dW, momentum * vb - alpha * db)
+                        for (vW, vb), (dW, db) in zip(velocity, grads)]
+            params = [(W + vW, b + vb) for (W, b), (vW, vb) in zip(params, velocity)]
+        costs.append(nn_cost(params, X, Y, lambda_))
+    return params, np.array(costs)

@@ -294,6 +294,49 @@ def cost_curve(costs, ax=None, label=None, logy=False):
     return ax
 
 
+
+def train_validation_curve(x, train_error, validation_error, xlabel, ax=None, logx=False):
+    """Plot the training and the validation error against a setting.
+
+    The picture a practitioner reads to tell underfitting (both errors high)
+    from overfitting (training error low, validation error high): against the
+    number of training examples it is a learning curve, against the number
+    of hidden units a model-size sweep.
+
+    Parameters
+    ----------
+    x : array_like, shape (p,)
+        The setting of each point, e.g. training-set sizes.
+    train_error, validation_error : array_like, shape (p,)
+        Fractions of misclassified examples (1 - accuracy).
+    xlabel : str
+        What x is.
+    ax : matplotlib Axes, optional
+    logx : bool
+        Use a logarithmic x axis (for settings that double).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Introduced in lesson 07_digits.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    ax.plot(x, train_error, "o-", label="training error")
+    ax.plot(x, validation_error, "s-", label="validation error")
+    if logx:
+        ax.set_xscale("log")
+        ax.set_xticks(list(x))
+        ax.set_xticklabels([f"{value:g}" for value in x])
+        ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("error (fraction misclassified)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best")
+    return ax
+
 def _predicted_labels(output):
     """Turn the output of a predict function into class labels, shape (p,)."""
     output = np.asarray(output)

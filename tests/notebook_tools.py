@@ -31,6 +31,12 @@ def is_solution(cell):
     return bool(nbgrader_meta(cell).get("solution"))
 
 
+def is_exercise(cell):
+    """A graded exercise: a solution cell, except one tagged "pasted", where the student
+    pastes functions of earlier lessons (lesson 07's nn_cost and backprop), graded there."""
+    return is_solution(cell) and "pasted" not in cell.get("metadata", {}).get("tags", [])
+
+
 def execute(nb, folder, timeout=120):
     """Run a copy of nb with its working folder set to folder; return the executed copy.
 

@@ -1,4 +1,6 @@
 """nnlib.checks: the messages students see when a graded test fails."""
+import re
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,102 @@ def test_compare_is_the_shared_rule_of_tests_and_probes():
     assert checks.compare([np.ones(2), 1.0], [np.ones(2), 1.0 + 1e-9], "p") is None
     assert checks.compare(np.ones(3), np.ones(2), "p") == "p: expected shape (2,), got shape (3,)"
     assert checks.compare(0.5, 0.25, "f(...)") == "f(...): expected 0.25, got 0.5"
+
+
+def test_choose_cost_and_backprop_names_the_faulty_layer_and_falls_back(capsys):
+    def cost(params, X, Y, lambda_):
+        return nnlib.nn_cost(params, X, Y, lambda_)
+
+    def right(params, X, Y, lambda_):
+        return nnlib.backprop(params, X, Y, lambda_)
+
+    def wrong_layer_2(params, X, Y, lambda_):       # dW of layer 2 without its L2 term
+        grads = nnlib.backprop(params, X, Y, lambda_)
+        grads[1] = (nnlib.backprop(params, X, Y, 0.0)[1][0], grads[1][1])
+        return grads
+
+    def unwritten(params, X, Y, lambda_):
+        raise NotImplementedError()
+
+    assert checks.choose_cost_and_backprop(cost, right) == (cost, right)
+    assert "uses YOUR nn_cost and backprop" in capsys.readouterr().out
+    reference = (nnlib.nn_cost, nnlib.backprop)
+    for mine, use_mine, expected in [((cost, wrong_layer_2), True, r"layer 2's dW differs"),
+                                     ((unwritten, right), True, "nn_cost is not written yet"),
+                                     ((cost, right), False, "USE_MY_FUNCTIONS is False"),
+                                     ((lambda p, X, Y, l: nnlib.nn_cost(p, X, Y, 0.0), right), True,
+                                      "nn_cost gives J = ")]:
+        assert checks.choose_cost_and_backprop(*mine, use_mine=use_mine) == reference
+        out = capsys.readouterr().out
+        assert "USES NNLIB'S REFERENCE" in out and re.search(expected, out), out
+    assert checks.choose_cost_and_backprop(*reference) == reference
+    assert "already nnlib's reference" in capsys.readouterr().out
+
+
+def test_layer_differences_are_tiny_for_nnlib_and_reject_a_wrong_structure():
+    from nnlib.gradcheck import THRESHOLD, layer_differences
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(3, 2)), rng.normal(size=3)), (rng.normal(size=(2, 3)), rng.normal(size=2))]
+    X, Y = rng.normal(size=(4, 2)), np.eye(2)[[0, 1, 1, 0]]
+    differences = layer_differences(params, X, Y, 0.5)
+    assert len(differences) == 2 and max(max(pair) for pair in differences) < THRESHOLD
+    with pytest.raises(ValueError, match="list of 2 pairs"):
+        layer_differences(params, X, Y, 0.5, grad=lambda p, X, Y, l: nnlib.backprop(p, X, Y, l)[:1])
+    with pytest.raises(ValueError, match=r"layer 1's dW has shape \(2, 3\)"):
+        layer_differences(params, X, Y, 0.5, grad=lambda p, X, Y, l: [(dW.T, db) for dW, db in
+                                                                        nnlib.backprop(p, X, Y, l)])
+
+
+def test_counting_calls_counts_and_restores():
+    namespace = {"f": abs}
+    with checks.counting_calls(namespace, "f") as counts:
+        namespace["f"](-1), namespace["f"](2)
+    assert counts == {"f": 2} and namespace["f"] is abs
+
+
+def test_mine_or_reference_falls_back_once_with_a_notice(capsys):
+    def minibatch_sgd(*args):
+        raise NotImplementedError()
+
+    chosen = checks.mine_or_reference(minibatch_sgd, lambda *args: "reference")
+    assert chosen(1) == "reference" and chosen(2) == "reference"
+    assert capsys.readouterr().out.count("minibatch_sgd is not written yet") == 1
+    assert checks.mine_or_reference(lambda: "mine", None)() == "mine"
+
+
+SGD = '''
+def minibatch_sgd(params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0, rng=None):
+    rng, m, costs = np.random.default_rng(rng), len(X), []
+    v = [(0 * W, 0 * b) for W, b in params]
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        for start in range(0, m, batch_size):
+            batch = order[start:start + batch_size]
+            grads = backprop(params, X[batch], Y[batch], lambda_ * len(batch) / m)
+            v = [(momentum * vW - alpha * dW, momentum * vb - alpha * db) for (vW, vb), (dW, db) in zip(v, grads)]
+            params = [(W + vW, b + vb) for (W, b), (vW, vb) in zip(params, v)]
+        costs.append(nnlib.nn_cost(params, X, Y, lambda_))
+    return params, costs
+'''
+
+
+@pytest.mark.parametrize("old, new, message", [
+    (None, None, None),
+    ("- alpha * dW, momentum * vb - alpha", "+ alpha * dW, momentum * vb + alpha", "cost went up"),
+    ("lambda_ * len(batch) / m)", "lambda_)", r"lambda_ \* m_b / m"),
+    ("range(0, m, batch_size)", "range(0, m - batch_size + 1, batch_size)", "last, smaller batch"),
+])
+def test_check_minibatch_sgd_passes_the_recipe_and_names_mistakes(old, new, message):
+    namespace = {"np": np, "nnlib": nnlib, "backprop": nnlib.backprop}
+    exec(SGD.replace(old, new) if old else SGD, namespace)
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(3, 4)), rng.normal(size=3)), (rng.normal(size=(2, 3)), rng.normal(size=2))]
+    X, Y = rng.normal(size=(11, 4)), np.eye(2)[rng.integers(0, 2, 11)]
+    check = lambda: checks.check_minibatch_sgd(namespace["minibatch_sgd"], params, X, Y, 1.0, 0.3, 3, 4,
+                                               momentum=0.5, rng=1, namespace=namespace)
+    if message is None:
+        check()
+        checks.check_minibatch_sgd_rng(namespace["minibatch_sgd"], params, X, Y, namespace=namespace)
+    else:
+        with pytest.raises(CheckFailed, match=message):
+            check()

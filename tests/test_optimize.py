@@ -69,3 +69,70 @@ def test_minimize_records_costs(method, capsys):
 def test_minimize_rejects_unknown_method():
     with pytest.raises(ValueError, match="L-BFGS-B"):
         minimize(lambda t: (0.0, t), np.zeros(2), method="Newton")
+
+
+def _tiny_problem(seed=0, m=23):
+    rng = np.random.default_rng(seed)
+    params = [(rng.normal(0, 0.5, (4, 3)), rng.normal(0, 0.5, 4)),
+              (rng.normal(0, 0.5, (2, 4)), rng.normal(0, 0.5, 2))]
+    X = rng.normal(size=(m, 3))
+    Y = np.eye(2)[rng.integers(0, 2, m)]
+    return params, X, Y
+
+
+def test_minibatch_sgd_with_one_batch_and_no_momentum_is_gradient_descent():
+    from nnlib import backprop, minibatch_sgd, nn_cost
+    params, X, Y = _tiny_problem()
+    new, costs = minibatch_sgd(params, X, Y, 0.7, 0.5, 3, len(X), rng=1)
+    by_hand = params
+    for _ in range(3):
+        grads = backprop(by_hand, X, Y, 0.7)
+        by_hand = [(W - 0.5 * dW, b - 0.5 * db) for (W, b), (dW, db) in zip(by_hand, grads)]
+    for (W, b), (W2, b2) in zip(new, by_hand):
+        np.testing.assert_allclose(W, W2, rtol=1e-12)
+        np.testing.assert_allclose(b, b2, rtol=1e-12)
+    assert costs.shape == (3,) and costs[-1] == pytest.approx(nn_cost(new, X, Y, 0.7))
+
+
+def test_minibatch_sgd_momentum_and_batches_by_hand():
+    # two epochs of batches of 10 over 23 examples (10, 10, 3), momentum 0.9:
+    # v <- 0.9 v - alpha grad, W <- W + v, with the penalty scaled to each batch
+    from nnlib import backprop, minibatch_sgd
+    params, X, Y = _tiny_problem(2)
+    rng = np.random.default_rng(5)
+    state = [(W.copy(), b.copy()) for W, b in params]
+    v = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    for _ in range(2):
+        order = rng.permutation(23)
+        for batch in (order[:10], order[10:20], order[20:]):
+            grads = backprop(state, X[batch], Y[batch], 2.0 * len(batch) / 23)
+            v = [(0.9 * vW - 0.1 * dW, 0.9 * vb - 0.1 * db) for (vW, vb), (dW, db) in zip(v, grads)]
+            state = [(W + vW, b + vb) for (W, b), (vW, vb) in zip(state, v)]
+    copies = [(W.copy(), b.copy()) for W, b in params]
+    new, costs = minibatch_sgd(params, X, Y, 2.0, 0.1, 2, 10, momentum=0.9, rng=5)
+    for (W, b), (W2, b2) in zip(new, state):
+        np.testing.assert_allclose(W, W2, rtol=1e-12)
+        np.testing.assert_allclose(b, b2, rtol=1e-12)
+    assert all(np.array_equal(W, W0) and np.array_equal(b, b0)
+               for (W, b), (W0, b0) in zip(params, copies)), "params modified in place"
+    assert len(costs) == 2
+
+
+def test_minibatch_sgd_is_reproducible_and_lowers_the_cost():
+    from nnlib import minibatch_sgd, nn_cost
+    params, X, _ = _tiny_problem(3, m=60)
+    Y = np.eye(2)[(X[:, 0] + X[:, 1] > 0).astype(int)]      # a learnable rule
+    a, costs = minibatch_sgd(params, X, Y, 0.1, 1.0, 20, 8, momentum=0.5, rng=4)
+    b, _ = minibatch_sgd(params, X, Y, 0.1, 1.0, 20, 8, momentum=0.5, rng=4)
+    c, _ = minibatch_sgd(params, X, Y, 0.1, 1.0, 20, 8, momentum=0.5, rng=5)
+    assert np.array_equal(a[0][0], b[0][0]) and not np.array_equal(a[0][0], c[0][0])
+    assert costs[-1] < 0.5 * nn_cost(params, X, Y, 0.1)
+
+
+def test_minibatch_sgd_rejects_bad_input():
+    from nnlib import minibatch_sgd
+    params, X, Y = _tiny_problem()
+    with pytest.raises(ValueError, match="one target row per example"):
+        minibatch_sgd(params, X, Y[:-1], 0.0, 0.1, 1, 5)
+    with pytest.raises(ValueError, match="batch_size"):
+        minibatch_sgd(params, X, Y, 0.0, 0.1, 1, 0)

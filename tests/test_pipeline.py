@@ -176,14 +176,16 @@ def test_probe_results_are_rebuilt_from_manifest_and_arrays(tmp_path):
     save(tmp_path, "f", {"calls": [{"value": {"list": [{"array": "a0"}, {"none": True}]}},
                                    {"error": "ValueError: no"},
                                    {"value": {"type": "dict"}, "warning": "careful"},
-                                   {"value": {"none": True}}]},
+                                   {"value": {"none": True}},
+                                   {"missing_call": ["backprop"]}]},
          a0=np.arange(3))
-    results = judges.read_results(tmp_path, "f", 5)
-    (first, _), (second, _), (third, warning), (fourth, _), (fifth, _) = results
+    results = judges.read_results(tmp_path, "f", 6)
+    (first, _), (second, _), (third, warning), (fourth, _), (fifth, _), (sixth, _) = results
     assert isinstance(first, list) and np.array_equal(first[0], [0, 1, 2]) and first[1] is None
     assert second.what == "raised ValueError: no"
     assert third.what == "returned a dict" and warning == "careful"
-    assert fourth.what == "returned None" and fifth.what == "returned nothing"
+    assert fourth.what == "returned None" and fifth.what == "never called backprop"
+    assert sixth.what == "returned nothing"
     assert judges.read_results(tmp_path, "g", 2) is None  # the probe never ran
 
 

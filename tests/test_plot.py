@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgba
 
 from nnlib.plot import (activation_curves, confusion_matrix, cost_curve,
                         decision_regions, descent_path_1d, descent_path_2d,
-                        digit_grid, weights_grid)
+                        digit_grid, train_validation_curve, weights_grid)
 
 
 @pytest.fixture(autouse=True)
@@ -381,3 +381,13 @@ def test_legends_have_a_fixed_place(draw):
     # stderr, which a notebook would show
     legend = draw().get_legend()
     assert legend is not None and legend._loc != 0          # 0 is "best"
+
+
+def test_train_validation_curve_draws_both_errors_on_a_log_axis():
+    ax = train_validation_curve([50, 100, 200], [0.0, 0.01, 0.02], [0.3, 0.2, 0.15],
+                                "training examples", logx=True)
+    train, validation = ax.get_lines()
+    assert list(train.get_xdata()) == [50, 100, 200] and list(validation.get_ydata()) == [0.3, 0.2, 0.15]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "training examples"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["50", "100", "200"]
+    assert ax.get_ylim()[0] == 0

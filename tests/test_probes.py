@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 from autograder import probes
 from mistakes import Variant
 from mistakes.runner import exercise_tests, outcome
-from notebook_tools import is_graded, is_solution, lesson_names, nbgrader_meta, read, source_path
+from notebook_tools import is_exercise, is_graded, is_solution, lesson_names, nbgrader_meta, read, source_path
 
 CATALOGUES = {module.LESSON: module for module in
               (importlib.import_module(f"mistakes.{p.stem}")
@@ -49,8 +49,8 @@ def train(X, y, sizes, lambda_, maxiter, rng):
               for n_prev, n in zip(sizes[:-1], sizes[1:])]
     Y = nnlib.one_hot(y, sizes[-1])
     def fun(theta):
-        J, grads = nnlib.network.nn_cost_and_gradients(nnlib.network.unpack(theta, sizes), X, Y, lambda_)
-        return J, nnlib.network.pack(grads)
+        params = nnlib.network.unpack(theta, sizes)
+        return nn_cost(params, X, Y, lambda_), nnlib.network.pack(backprop(params, X, Y, lambda_))
     theta, _ = nnlib.minimize(fun, nnlib.network.pack(params), maxiter=maxiter)
     return nnlib.network.unpack(theta, sizes)
 """)],
@@ -131,7 +131,7 @@ def test_correct_code_passes_its_probe_and_every_mistake_fails_it(lesson, tmp_pa
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_graded_function_has_a_probe_that_protects_its_tests(lesson):
     cells = [c for c in read(source_path(lesson)).cells if c.cell_type == "code"]
-    graded_functions = {nbgrader_meta(c)["grade_id"] for c in cells if is_solution(c)}
+    graded_functions = {nbgrader_meta(c)["grade_id"] for c in cells if is_exercise(c)}
     probed = set(probes.probes(lesson))
     assert graded_functions - probed == set(), "graded functions without a probe"
     assert probed - graded_functions == set(), "probes of functions the lesson does not grade"

@@ -44,3 +44,12 @@ def test_loading_the_digits_again_gives_fresh_copies_and_notices_a_new_file(tmp_
     np.savez_compressed(path, X=255 - X_int, y=y_int)
     X3, _ = nnlib.load_digits(path)
     np.testing.assert_allclose(X3, 1.0 - X2)
+
+
+def test_minibatch_sgd_learns_the_digits_in_a_few_epochs():
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, rng=0)
+    start, Y_train = nnlib.random_init([400, 25, 10], rng=0), nnlib.one_hot(y_train, 10)
+    params, costs = nnlib.minibatch_sgd(start, X_train, Y_train, 1.0, 1.0, 8, 50, momentum=0.5, rng=0)
+    assert costs.shape == (8,) and costs[-1] < costs[0] < nnlib.nn_cost(start, X_train, Y_train, 1.0)
+    assert nnlib.accuracy(nnlib.predict(params, X_test), y_test) >= 0.89

@@ -84,9 +84,12 @@ def cell_source(lesson, name, folder):
     `folder` holds runtime.py and inputs.pkl. The cell is one expression:
     it leaves no name behind in the student's namespace.
     """
-    reference = probes(lesson)[name].reference
+    probe = probes(lesson)[name]
+    reference = probe.reference
+    must_call = f", must_call={tuple(probe.must_call)!r}" if probe.must_call else ""
     return (f"__import__('runpy').run_path({str(folder / 'runtime.py')!r})['run']("
-            f"{name!r}, {str(folder)!r}, globals(), {reference.__module__!r}, {reference.__name__!r})\n")
+            f"{name!r}, {str(folder)!r}, globals(), {reference.__module__!r}, {reference.__name__!r}"
+            f"{must_call})\n")
 
 
 def judge(lesson, name, folder):

@@ -161,6 +161,8 @@ def read_results(folder, name, n_calls):
             outcome = calls[call] if call < len(calls) else {}
             if "error" in outcome:
                 value = Failure(f"raised {str(outcome['error'])[:300]}")
+            elif "missing_call" in outcome:
+                value = Failure(f"never called {', '.join(map(str, outcome['missing_call']))[:300]}")
             elif "value" in outcome:
                 value = _rebuild(outcome["value"], arrays)
                 value = Failure("returned None") if value is None else (_first_failure(value) or value)

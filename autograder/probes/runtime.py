@@ -98,15 +98,18 @@ def _blocked_code(message):
     return namespace["blocked"].__code__
 
 
-def run(name, folder, namespace, module, reference):
+def run(name, folder, namespace, module, reference, must_call=()):
     """Call ``namespace[name]`` on each call of its probe and save the outcomes.
 
     ``module.reference`` is nnlib's version of the exercise: as in the test
     cells, it raises ``ForbiddenCall`` while the student's function runs.
+    ``must_call`` names functions of the namespace that each call must use
+    (lesson 07's train calls nn_cost and backprop); a call that never calls
+    one of them is saved as ``{"missing_call": [the names it did not call]}``.
     """
     import importlib
 
-    from nnlib.checks import forbidden_message
+    from nnlib.checks import counting_calls, forbidden_message
 
     folder = Path(folder)
     with open(folder / "inputs.pkl", "rb") as file:
@@ -119,12 +122,15 @@ def run(name, folder, namespace, module, reference):
         try:
             args, kwargs = decode(args), decode(kwargs)
             forbidden.__code__ = blocked
-            with warnings.catch_warnings(record=True) as caught:
+            with counting_calls(namespace, *must_call) as counts, \
+                    warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 result = function(*args, **kwargs)
             outcome = {"value": describe(result, arrays)}
             if caught:
                 outcome["warning"] = str(caught[0].message)[:300]
+            if not all(counts.values()):
+                outcome = {"missing_call": [used for used, count in counts.items() if not count]}
         except Exception as error:  # the student's function failed on this call
             text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             outcome = {"error": text[:300]}

@@ -30,6 +30,7 @@ class Probe:
     reference: nnlib's version of the function
     judge:     judge(probe, name, results) -> message or None (default:
                judges.judge_close)
+    must_call: names of the notebook's functions that every call must use
     """
     calls: list
     reference: Callable
@@ -37,6 +38,7 @@ class Probe:
     rtol: float = checks.RTOL
     atol: float = checks.ATOL
     no_warnings: bool = False
+    must_call: tuple = ()
     references: list = field(default=None, repr=False)
 
 
@@ -185,6 +187,10 @@ def _lesson_07():
     y_true = r.integers(0, 5, 200)
     y_pred = np.where(r.random(200) < 0.6, y_true, r.integers(0, 6, 200))
     cm = nnlib.confusion_matrix(y_true, y_pred, 7)
+    # The same small network in the first two calls (one pickle keeps it one object): a
+    # minibatch_sgd that changes the params it is given gets the second call wrong.
+    small = _params([6, 5, 3], r, 0.5)
+    X_small, Y_small = r.normal(size=(20, 6)), _one_hot(r.integers(0, 3, 20), 3)
     return {
         "random_init": Probe([call([30, 20, 5], rng=("rng", 3), epsilon=0.5),
                               call([30, 20, 5], rng=("rng", 3), epsilon=0.5),
@@ -196,9 +202,17 @@ def _lesson_07():
         "accuracy": Probe([call(y_pred, y_true), call(y_true, y_true), call([1, 2, 3], [1, 0, 3])],
                           nnlib.accuracy),
         "train": Probe([call(X, y, [400, 25, 10], 1.0, 20, 0), call(X, y, [400, 25, 10], 1.0, 20, 0),
-                        call(X, y, [400, 25, 10], 1.0, 2, 0)], nnlib.train, judge=judge_train),
+                        call(X, y, [400, 25, 10], 1.0, 2, 0)], nnlib.train, judge=judge_train,
+                       must_call=("nn_cost", "backprop")),
         "confusion_matrix": Probe([call(y_true, y_pred, 7), call([0, 1, 1], [1, 1, 0], 3)],
                                   nnlib.confusion_matrix, rtol=0, atol=0),
+        "minibatch_sgd": Probe([call(small, X_small, Y_small, 0.8, 0.4, 3, 7, rng=4),        # last batch of 6
+                                call(small, X_small, Y_small, 0.8, 0.4, 3, 7, momentum=0.9, rng=4),
+                                call(small, X_small, Y_small, 0.0, 0.5, 2, 20),                # gradient descent
+                                call(small, X_small, Y_small, 2.0, 0.2, 2, 3, 0.5, ("rng", 5)),
+                                call(nnlib.random_init([400, 8, 10], rng=5), X[:40], _one_hot(y[:40], 10),
+                                     1.0, 1.0, 2, 8, rng=6)],
+                               nnlib.minibatch_sgd, rtol=1e-6, atol=1e-9, must_call=("backprop",)),
         "precision_recall_f1": Probe([call(cm), call(np.zeros((3, 3), dtype=int)),
                                       call([[0, 4], [0, 6]])],
                                      nnlib.precision_recall_f1, no_warnings=True),

@@ -10,14 +10,14 @@ import copy
 import nbformat
 from nbclient import NotebookClient
 
-from notebook_tools import is_graded, is_solution, nbgrader_meta, read, source_path
+from notebook_tools import is_exercise, is_graded, nbgrader_meta, read, source_path
 
 
 def exercise_tests(nb):
     """Map each exercise's grade_id to (its cell index, the indices of its test cells)."""
     exercises, current = {}, None
     for index, cell in enumerate(nb.cells):
-        if is_solution(cell) and cell.cell_type == "code":
+        if is_exercise(cell) and cell.cell_type == "code":
             current = nbgrader_meta(cell)["grade_id"]
             exercises[current] = (index, [])
         elif is_graded(cell) and current is not None:
