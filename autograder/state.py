@@ -16,13 +16,14 @@ away (missing, corrupt, ...) are never kept: checking them is cheap.
 import hashlib
 import json
 import os
+from importlib.util import find_spec
 from pathlib import Path
-
-import nnlib
 
 from . import course
 
-SOURCES = (Path(__file__).resolve().parent, Path(nnlib.__file__).resolve().parent)
+# nnlib found, not imported: a grading worker must not load NumPy, whose BLAS
+# threads start on import, before it has made its namespaces (limits.py).
+SOURCES = (Path(__file__).resolve().parent, Path(find_spec("nnlib").origin).resolve().parent)
 
 
 def state_path(grades_csv):

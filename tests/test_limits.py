@@ -180,3 +180,12 @@ def test_an_unprivileged_grader_gets_its_tmpfs_folders_and_process_limit():
         assert not list(folder.iterdir())  # the tmpfs went with the grader's namespace
     finally:
         shutil.rmtree(folder)
+
+
+def test_the_grading_module_loads_no_numpy_so_a_worker_can_still_make_its_namespaces():
+    # A worker imports autograder.grade before its initializer runs
+    # private_mounts, which (as a user other than root) needs one thread.
+    code = ("import os, sys, autograder.grade; "
+            "print(len(os.listdir('/proc/self/task')), 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["1", "False"], out.stderr
