@@ -26,7 +26,8 @@ took 1.3 to 3.5 s with two threads and 0.25 to 0.5 s with one
 from .activations import (ACTIVATIONS, identity, relu, relu_prime, sigmoid,
                           sigmoid_prime, softmax, step, tanh, tanh_prime)
 from .costs import COSTS, cross_entropy, l2_penalty, mse
-from .data import load_digits, load_houses, load_xor, one_hot, train_test_split
+from .data import (circles, load_digits, load_houses, load_xor, one_hot, train_test_split,
+                   two_moons)
 from .gradcheck import (THRESHOLD, check_gradients, numerical_derivative,
                         numerical_gradient, relative_difference)
 from .metrics import accuracy, confusion_matrix, precision_recall_f1
