@@ -37,6 +37,7 @@ import nbformat
 
 from . import course, record
 from .intake import find_submissions, row
+from .limits import parse_size, private_mounts, remove_stale_cgroups
 from .release import nbgrader_api
 from .state import State
 
@@ -96,8 +97,6 @@ def _start_worker(grader):
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux, as bubblewrap)
     if os.getppid() != grader:  # it died before that
         os._exit(1)
-
-    from .limits import private_mounts
 
     private_mounts()  # before any thread starts (numpy's BLAS threads, below)
     for module in ("nbgrader.apps", "nbgrader.converters", "autograder.pipeline"):
@@ -198,10 +197,10 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
     """Grade every submission; write the CSVs, feedback and autograded notebooks.
     Rows kept from an earlier run (state.py) are reused unless `force`. Sizes
     are bytes or text such as "256M" (limits.parse_size)."""
-    from .limits import parse_size
     from .sandbox import check_sandbox
 
     check_sandbox()
+    remove_stale_cgroups()  # a killed run's
     out = Path(out).resolve()
     out_dir = out.parent
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -299,6 +298,7 @@ def _stopping(pool, kept):
             worker.terminate()
         for worker in workers:
             worker.join()
+        remove_stale_cgroups()  # those of the notebooks the workers were grading
         raise SystemExit(f"interrupted: {kept.count} row{'' if kept.count == 1 else 's'} kept in "
                          f"{kept.path}; run again to continue") from None
     finally:

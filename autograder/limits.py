@@ -156,20 +156,47 @@ class Cgroup:
 
     def remove(self):
         """Kill whatever is left in it and remove it."""
-        deadline = time.monotonic() + 10
         for folder in self.folders:
-            while folder.exists():
+            _remove_cgroup(folder)
+
+
+def _remove_cgroup(folder):
+    """Kill the processes left in a cgroup folder and remove it."""
+    deadline = time.monotonic() + 10
+    while folder.exists():
+        try:
+            folder.rmdir()
+        except OSError as error:
+            if error.errno != errno.EBUSY or time.monotonic() > deadline:
+                raise
+            for pid in (folder / "cgroup.procs").read_text().split():
                 try:
-                    folder.rmdir()
-                except OSError as error:
-                    if error.errno != errno.EBUSY or time.monotonic() > deadline:
-                        raise
-                    for pid in (folder / "cgroup.procs").read_text().split():
-                        try:
-                            os.kill(int(pid), signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-                    time.sleep(0.05)
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+
+
+def remove_stale_cgroups():
+    """Remove the cgroups of grading processes that are gone: a worker that
+    was stopped or killed mid-notebook cannot remove its own. Those of
+    running graders (another run at the same time) are left alone.
+    Returns the folders removed."""
+    try:
+        found = cgroup_bases()
+    except (OSError, StopIteration):
+        return []
+    removed = []
+    for base in set(found[1].values()) if found else ():
+        for folder in sorted(base.glob("autograder-*")):
+            owner = re.fullmatch(r"autograder-(\d+)-[0-9a-f]+", folder.name)
+            if owner and not Path(f"/proc/{owner[1]}").exists():
+                try:
+                    _remove_cgroup(folder)
+                    removed.append(folder)
+                except OSError:
+                    pass
+    return removed
 
 
 def join_command(procs_files):

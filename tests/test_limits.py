@@ -189,3 +189,22 @@ def test_the_grading_module_loads_no_numpy_so_a_worker_can_still_make_its_namesp
             "print(len(os.listdir('/proc/self/task')), 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["1", "False"], out.stderr
+
+
+def test_stale_cgroups_of_processes_that_are_gone_are_removed():
+    found = limits.usable_cgroups()
+    if not found:
+        pytest.skip("no cgroups can be made here")
+    gone = 4194305  # above the largest pid_max: never a live process
+    stale = [base / f"autograder-{gone}-0123abcd" for base in set(found[1].values())]
+    live = [base / f"autograder-{os.getpid()}-4567cdef" for base in set(found[1].values())]
+    try:
+        for folder in stale + live:
+            folder.mkdir()
+        removed = limits.remove_stale_cgroups()
+        assert set(stale) <= set(removed) and not set(live) & set(removed)
+        assert not any(f.exists() for f in stale) and all(f.exists() for f in live)
+    finally:
+        for folder in stale + live:
+            if folder.exists():
+                folder.rmdir()

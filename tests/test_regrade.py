@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import course, sample_class, state
+from autograder import course, limits, sample_class, state
 from notebook_tools import require_sandbox
 
 LESSON = "01_single_unit"
@@ -71,6 +71,12 @@ def descendants(pid):
             found.append((child, cmdline))
             todo.append(child)
     return found
+
+
+def cgroups():
+    """The grader's cgroups on this machine (none where it cannot make them)."""
+    found = limits.cgroup_bases()
+    return sorted(str(p) for base in (found[1].values() if found else []) for p in base.glob("autograder-*"))
 
 
 def alive(pid):
@@ -128,19 +134,22 @@ def graded(tmp_path_factory):
     (subs / "eve" / LESSON / f"{LESSON}.ipynb").write_text('{"cells": [')
 
     # Ctrl-C in a terminal reaches the whole process group.
+    before = cgroups()
     ctrl_c = run_until(subs, out, 1, lambda process: os.killpg(process.pid, signal.SIGINT))
-    after_ctrl_c, csv_after_ctrl_c = records(out), out.exists()
+    after_ctrl_c, csv_after_ctrl_c, cgroups_after_ctrl_c = records(out), out.exists(), cgroups()
     killed = run_until(subs, out, len(after_ctrl_c) + 1, lambda process: process.kill())
-    after_kill = records(out)
+    after_kill, cgroups_after_kill = records(out), cgroups()
     # one kept row's feedback lost: that notebook is graded again
     lost = sorted(after_kill)[0]
     (out.parent / course.FEEDBACK_DIR / lost / f"{LESSON}.html").unlink()
     continued = grade(subs, out)
-    continued_csv = outputs(out)
+    continued_csv, cgroups_after_continued = outputs(out), cgroups()
     forced = grade(subs, out, "--force")
     return dict(subs=subs, out=out, ctrl_c=ctrl_c, after_ctrl_c=after_ctrl_c, csv_after_ctrl_c=csv_after_ctrl_c,
                 killed=killed, after_kill=after_kill, lost=lost, continued=continued,
-                continued_csv=continued_csv, forced=forced)
+                continued_csv=continued_csv, forced=forced,
+                cgroups=dict(before=before, ctrl_c=cgroups_after_ctrl_c, kill=cgroups_after_kill,
+                             continued=cgroups_after_continued))
 
 
 def copy_of(graded, tmp_path):
@@ -161,6 +170,7 @@ def test_ctrl_c_keeps_the_finished_rows(graded):
     assert not graded["csv_after_ctrl_c"], "an interrupted run writes no partial grades CSV"
     assert any(b"ipykernel" in cmdline for _, cmdline in started)
     assert left == [], "processes outlived the interrupted grader"
+    assert graded["cgroups"]["ctrl_c"] == [], "the interrupted notebooks' cgroups were left behind"
 
 
 def test_a_killed_run_is_continued(graded):
@@ -177,6 +187,10 @@ def test_a_killed_run_is_continued(graded):
     assert (reused, graded_now, students) == (len(GRADED) - len(rest), len(rest), rest)
     # and writes what a full run (--force, next) writes
     assert graded["continued_csv"] == outputs(graded["out"])
+    # a killed worker cannot remove its notebook's cgroup; the next run does
+    if limits.usable_cgroups():
+        assert graded["cgroups"]["kill"], "the killed run was grading a notebook in a cgroup"
+    assert graded["cgroups"]["continued"] == []
 
 
 def test_force_regrades_every_notebook(graded):
