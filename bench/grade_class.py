@@ -35,6 +35,7 @@ from pathlib import Path
 from autograder import course, grade, pipeline, sample_class
 from autograder.execute import SandboxedExecute
 from autograder.intake import find_submissions
+from autograder.limits import private_mounts
 
 
 def build_class(submissions, lesson):
@@ -146,7 +147,7 @@ def profile_one(submissions, lesson, work):
 
     options = dict(cell_timeout=60, notebook_timeout=600)
     template = grade.make_template(work, [lesson], options)
-    grade._start_worker()
+    private_mounts()  # as a grading worker does first: its tmpfs folders are mounted in it
     jobs, _rows = find_submissions(submissions, [lesson])
     job = next(j for j in jobs if j.student == "student00")
     grade.grade_one(job, work / "out", template, options)        # makes this worker's course copy
