@@ -8,12 +8,13 @@
 import argparse
 import os
 
-from .gradebook import COURSE_GRADEBOOK
+from .course import COURSE_GRADEBOOK, DEFAULT_LIMITS, Limits
+from .limits import human
 from .lms import FORMATS as LMS_FORMATS
 from .release import release
 
 
-def main(argv=None):
+def build_parser():
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -31,17 +32,20 @@ def main(argv=None):
                               help="notebooks graded at once (default: the number of CPUs)")
     grade_parser.add_argument("--lesson", action="append", dest="lessons", metavar="NAME",
                               help="only this lesson (repeatable); default: all handed in")
-    grade_parser.add_argument("--cell-timeout", type=int, default=60, metavar="SECONDS")
-    grade_parser.add_argument("--notebook-timeout", type=int, default=600, metavar="SECONDS")
-    grade_parser.add_argument("--max-processes", type=int, default=64, metavar="N",
-                              help="processes and threads of a notebook's kernel (default: 64)")
-    grade_parser.add_argument("--memory", type=size, default="2G", metavar="SIZE",
+    limits = DEFAULT_LIMITS
+    grade_parser.add_argument("--cell-timeout", type=int, default=limits.cell_timeout, metavar="SECONDS",
+                              help=f"seconds a cell may run (default: {limits.cell_timeout})")
+    grade_parser.add_argument("--notebook-timeout", type=int, default=limits.notebook_timeout, metavar="SECONDS",
+                              help=f"seconds a notebook may run (default: {limits.notebook_timeout})")
+    grade_parser.add_argument("--max-processes", type=int, default=limits.max_processes, metavar="N",
+                              help=f"processes and threads of a notebook's kernel (default: {limits.max_processes})")
+    grade_parser.add_argument("--memory", type=size, default=limits.memory, metavar="SIZE",
                               help="memory of a notebook's kernel, its tmpfs folders included where "
-                                   "cgroups can be made (default: 2G)")
-    grade_parser.add_argument("--tmp-size", type=size, default="256M", metavar="SIZE",
-                              help="size of the kernel's /tmp, a tmpfs (default: 256M)")
-    grade_parser.add_argument("--work-size", type=size, default="256M", metavar="SIZE",
-                              help="size of the notebook's work folder, a tmpfs (default: 256M)")
+                                   f"cgroups can be made (default: {human(limits.memory)})")
+    grade_parser.add_argument("--tmp-size", type=size, default=limits.tmp_size, metavar="SIZE",
+                              help=f"size of the kernel's /tmp, a tmpfs (default: {human(limits.tmp_size)})")
+    grade_parser.add_argument("--work-size", type=size, default=limits.work_size, metavar="SIZE",
+                              help=f"size of the notebook's work folder, a tmpfs (default: {human(limits.work_size)})")
     grade_parser.add_argument("--no-cgroups", dest="cgroups", action="store_false",
                               help="bound processes and memory without cgroups even where they can be "
                                    "made (RLIMIT_NPROC, address space)")
@@ -63,7 +67,11 @@ def main(argv=None):
                                help="student folder to LMS identity: a CSV with the column 'student' "
                                     "and any of the LMS's identity columns (see README)")
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     if args.command == "release":
         release(args.lessons)
     elif args.command == "grade":
@@ -71,9 +79,7 @@ def main(argv=None):
         from .sandbox import SandboxError
         try:
             grade(args.submissions, args.out, jobs=args.jobs, lessons=args.lessons,
-                  cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                  gradebook=args.gradebook, force=args.force, max_processes=args.max_processes,
-                  memory=args.memory, tmp_size=args.tmp_size, work_size=args.work_size, cgroups=args.cgroups)
+                  gradebook=args.gradebook, force=args.force, limits=limits_of(args))
         except SandboxError as error:
             raise SystemExit(f"grade: {error}")
     elif args.command == "report":
@@ -87,6 +93,13 @@ def main(argv=None):
                 print(f"Grades for {args.lms.capitalize()}: {path} (maximum points: {points})")
         except (OSError, ValueError) as error:
             raise SystemExit(f"report: {error}")
+
+
+def limits_of(args):
+    """The course.Limits that `grade`'s options ask for."""
+    return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                  max_processes=args.max_processes, memory=args.memory, tmp_size=args.tmp_size,
+                  work_size=args.work_size, cgroups=args.cgroups)
 
 
 def size(text):

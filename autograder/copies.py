@@ -51,7 +51,6 @@ LONG_TOKENS = 150  # a cell this long that agrees flags the pair on its own
 MAX_CELL_CHARS = 10_000  # a longer cell is cut: 6 times the longest solution (backprop, 1,660)
 MAX_NOTEBOOK_BYTES = 20_000_000  # a larger notebook is not read
 NNLIB = "nnlib"
-COPIES_CSV = "copies.csv"
 COPIES_FIELDS = ["student_a", "student_b", "lesson", "cells", "similarity"]
 
 

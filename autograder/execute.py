@@ -36,6 +36,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
 from . import limits, record
+from .course import DEFAULT_LIMITS as LIMITS
 from .outputs import error_output, output_size
 from .sandbox import SandboxedKernelManager
 
@@ -43,15 +44,15 @@ WORK_FOLDERS = (".kernel", ".matplotlib")  # made in the notebook's folder, remo
 
 
 class SandboxedExecute(Execute):
-    cell_timeout = Integer(60, help="seconds a cell may run").tag(config=True)
-    notebook_timeout = Integer(600, help="seconds a whole notebook may run").tag(config=True)
-    memory_bytes = Integer(2 * 1024**3, help="memory of a notebook's kernel and its tmpfs folders "
-                                             "(cgroup), and address space of each process").tag(config=True)
-    max_processes = Integer(64, help="processes and threads of a notebook's kernel").tag(config=True)
-    tmp_bytes = Integer(256 * 1024**2, help="size of the kernel's /tmp (a tmpfs)").tag(config=True)
-    work_bytes = Integer(256 * 1024**2, help="size of the notebook's work folder (a tmpfs)").tag(config=True)
-    file_bytes = Integer(64 * 1024**2, help="size of a file the kernel writes").tag(config=True)
-    cgroups = Bool(True, help="bound processes and memory with cgroups where they can be made; "
+    cell_timeout = Integer(LIMITS.cell_timeout, help="seconds a cell may run").tag(config=True)
+    notebook_timeout = Integer(LIMITS.notebook_timeout, help="seconds a whole notebook may run").tag(config=True)
+    memory_bytes = Integer(LIMITS.memory, help="memory of a notebook's kernel and its tmpfs folders "
+                                               "(cgroup), and address space of each process").tag(config=True)
+    max_processes = Integer(LIMITS.max_processes, help="processes and threads of a notebook's kernel").tag(config=True)
+    tmp_bytes = Integer(LIMITS.tmp_size, help="size of the kernel's /tmp (a tmpfs)").tag(config=True)
+    work_bytes = Integer(LIMITS.work_size, help="size of the notebook's work folder (a tmpfs)").tag(config=True)
+    file_bytes = Integer(LIMITS.file_size, help="size of a file the kernel writes").tag(config=True)
+    cgroups = Bool(LIMITS.cgroups, help="bound processes and memory with cgroups where they can be made; "
                               "False: RLIMIT_NPROC and the address space only").tag(config=True)
     max_held_output = Integer(1024**2, help="characters of a cell's output held while it runs").tag(config=True)
     matplotlib_cache = Unicode("", help="a folder with a built matplotlib font cache").tag(config=True)

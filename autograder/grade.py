@@ -12,7 +12,7 @@ submitted layout). The grader
    checks); the worker that graded it also renders its feedback;
 3. writes the CSVs (course.GRADE_FIELDS, course.TEST_FIELDS), and next to
    them ``feedback/<student>/<lesson>.html`` and
-   ``autograded/<student>/<lesson>.ipynb``.
+   ``autograded/<student>/<lesson>.ipynb`` (course.Outputs).
 
 Every submission gets exactly one row, whatever happens to it. Each
 graded row is also kept as it is finished (state.py): a rerun regrades
@@ -37,14 +37,14 @@ import nbformat
 
 from . import course, record
 from .intake import find_submissions, row
-from .limits import parse_size, private_mounts, remove_stale_cgroups
+from .limits import private_mounts, remove_stale_cgroups
 from .release import nbgrader_api
 from .state import State
 
 
 # ---------------------------------------------------------------- the course copies
 
-def make_template(work, lessons, options):
+def make_template(work, lessons, limits):
     """A course folder with the gradebook and released notebooks of `lessons`,
     and a built matplotlib font cache for the kernels."""
     from nbgrader.api import Base
@@ -60,10 +60,10 @@ def make_template(work, lessons, options):
     # nbgrader stamps a new gradebook with its schema revision by running the
     # `alembic` command (1.6 s before any grading can start). These gradebooks
     # are temporary and never migrated, so the tables are made directly.
-    engine = create_engine(f"sqlite:///{template}/gradebook.db")
+    engine = create_engine(course.gradebook_url(template / "gradebook.db"))
     Base.metadata.create_all(engine)
     engine.dispose()
-    api = nbgrader_api(grading_config(template, **options))
+    api = nbgrader_api(grading_config(template, limits))
     for lesson in lessons:
         done = api.generate_assignment(lesson, force=True)
         if not done["success"]:
@@ -76,7 +76,7 @@ def max_scores(template, lessons):
     """Each lesson's total points, for rows of notebooks that did not run."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{template}/gradebook.db") as gradebook:
+    with Gradebook(course.gradebook_url(template / "gradebook.db")) as gradebook:
         return {lesson: _number(gradebook.find_assignment(lesson).max_score) for lesson in lessons}
 
 
@@ -106,23 +106,23 @@ def _start_worker(grader):
     warnings.filterwarnings("ignore", message=".*not in session.*")
 
 
-def _course(template, options):
+def _course(template, limits):
     """This worker's own copy of the course and its nbgrader API, made on first use."""
     from .pipeline import grading_config
 
     if not _worker:
         root = template.parent / f"worker-{os.getpid()}"
         shutil.copytree(template, root)
-        config = grading_config(root, matplotlib_cache=template.parent / "matplotlib", **options)
+        config = grading_config(root, limits, matplotlib_cache=template.parent / "matplotlib")
         _worker.update(root=root, api=nbgrader_api(config))
     return _worker["root"], _worker["api"]
 
 
-def grade_one(job, out_dir, template, options):
+def grade_one(job, outputs, template, limits):
     """Grade one submission in this worker; always returns a result."""
     started = time.monotonic()
     try:
-        result = _autograde(job, out_dir, *_course(template, options))
+        result = _autograde(job, outputs, *_course(template, limits))
     except Exception as error:  # a grader bug must not lose the row
         result = dict(row=row(job.student, job.lesson, 0, None, "error",
                               f"the grader failed: {type(error).__name__}: {error}"), tests=[])
@@ -130,7 +130,7 @@ def grade_one(job, out_dir, template, options):
     return result
 
 
-def _autograde(job, out_dir, root, api):
+def _autograde(job, outputs, root, api):
     from nbgrader.api import Gradebook
 
     name = course.notebook_name(job.lesson)
@@ -147,7 +147,7 @@ def _autograde(job, out_dir, root, api):
     autograded = root / "autograded" / job.student / job.lesson / name
     status, reason = record.status_and_reason(record.events(nbformat.read(autograded, as_version=4)))
 
-    with Gradebook(f"sqlite:///{root}/gradebook.db") as gradebook:
+    with Gradebook(course.gradebook_url(root / "gradebook.db")) as gradebook:
         notebook = gradebook.find_submission_notebook(job.lesson, job.lesson, job.student)
         tests = [dict(student=job.student, lesson=job.lesson, test=g.name,
                       score=_number(g.score), max_score=_number(g.max_score))
@@ -155,9 +155,9 @@ def _autograde(job, out_dir, root, api):
         score, max_score = _number(notebook.score), _number(notebook.max_score)
 
     api.generate_feedback(job.lesson, job.student, force=True)
-    feedback, published = _outputs(out_dir, job.student, job.lesson)
-    _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html", feedback)
-    _publish(autograded, published)
+    _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html",
+             outputs.feedback(job.student, job.lesson))
+    _publish(autograded, outputs.autograded(job.student, job.lesson))
     for work in ("submitted", "autograded", "feedback"):
         shutil.rmtree(root / work / job.student, ignore_errors=True)
     return dict(row=row(job.student, job.lesson, score, max_score, status, reason), tests=tests)
@@ -170,12 +170,6 @@ def nbgrader_error(log):
     lines = log.strip().splitlines()  # a traceback's code lines are indented, its exception is not
     exceptions = [line for line in lines if re.match(r"[\w.]+(Error|Exception|Exit|Interrupt)\b", line)]
     return (exceptions or lines or ["no message"])[-1].strip()
-
-
-def _outputs(out_dir, student, lesson):
-    """The feedback and the autograded notebook of a graded hand-in."""
-    return (out_dir / course.FEEDBACK_DIR / student / f"{lesson}.html",
-            out_dir / course.AUTOGRADED_DIR / student / course.notebook_name(lesson))
 
 
 def _publish(source, target):
@@ -191,30 +185,26 @@ def _number(x):
 
 # ---------------------------------------------------------------- the command
 
-def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_timeout=600,
-          gradebook=None, force=False, max_processes=64, tmp_size="256M", work_size="256M",
-          memory="2G", cgroups=True):
-    """Grade every submission; write the CSVs, feedback and autograded notebooks.
-    Rows kept from an earlier run (state.py) are reused unless `force`. Sizes
-    are bytes or text such as "256M" (limits.parse_size)."""
+def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False,
+          limits=course.DEFAULT_LIMITS):
+    """Grade every submission with the kernels' `limits` (course.Limits);
+    write the CSVs, feedback and autograded notebooks (course.Outputs of
+    the grades CSV `out`). Rows kept from an earlier run (state.py) are
+    reused unless `force`."""
     from .sandbox import check_sandbox
 
     check_sandbox()
     remove_stale_cgroups()  # a killed run's
-    out = Path(out).resolve()
-    out_dir = out.parent
-    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = course.Outputs(Path(out).resolve())
+    outputs.folder.mkdir(parents=True, exist_ok=True)
     known = course.lesson_names()
     unknown = sorted(set(lessons or []) - set(known))
     if unknown:
         raise SystemExit(f"grade: no such lesson: {', '.join(unknown)}")
     found, rows = find_submissions(submissions, lessons)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    options = dict(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, max_processes=max_processes,
-                   tmp_size=parse_size(tmp_size), work_size=parse_size(work_size), memory=parse_size(memory),
-                   cgroups=cgroups)
-    kept = State(out, options)
-    reused, todo = _reuse(kept, found, out_dir, force)
+    kept = State(outputs.state, limits.options())
+    reused, todo = _reuse(kept, found, outputs, force)
     needed = sorted({job.lesson for job, _ in todo} | {r["lesson"] for r in rows if r["lesson"] in known})
     rows += [record["row"] for record in reused]
     tests = [t for record in reused for t in record["tests"]]
@@ -228,12 +218,12 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
         if todo:  # start the workers now: they import nbgrader while the template is built
             for _ in range(jobs):
                 pool.submit(int)
-        template = make_template(Path(work), needed, options) if needed else None
+        template = make_template(Path(work), needed, limits) if needed else None
         totals = max_scores(template, needed) if template else {}
         for r in rows:
             if r["max_score"] is None:
                 r["max_score"] = totals.get(r["lesson"], 0)
-        futures = {pool.submit(grade_one, job, out_dir, template, options): (job, key) for job, key in todo}
+        futures = {pool.submit(grade_one, job, outputs, template, limits): (job, key) for job, key in todo}
         for done, future in enumerate(as_completed(futures), start=1):
             job, key = futures[future]
             try:
@@ -253,18 +243,18 @@ def grade(submissions, out, jobs=None, lessons=None, cell_timeout=60, notebook_t
                   f"({result['seconds']:.1f} s)", flush=True)
     rows.sort(key=lambda r: (r["student"], r["lesson"]))
     tests.sort(key=lambda r: (r["student"], r["lesson"], r["test"]))
-    _write_csv(out, course.GRADE_FIELDS, rows)
-    _write_csv(course.tests_csv_path(out), course.TEST_FIELDS, tests)
-    print(f"wrote {out} ({len(rows)} rows) in {time.monotonic() - started:.1f} s; "
-          f"feedback in {out_dir / course.FEEDBACK_DIR}")
+    _write_csv(outputs.grades, course.GRADE_FIELDS, rows)
+    _write_csv(outputs.tests, course.TEST_FIELDS, tests)
+    print(f"wrote {outputs.grades} ({len(rows)} rows) in {time.monotonic() - started:.1f} s; "
+          f"feedback in {outputs.feedback_folder}")
     if gradebook:
         from .gradebook import write
-        write(gradebook, submissions, rows, tests, out_dir / course.AUTOGRADED_DIR)
+        write(gradebook, submissions, rows, tests, outputs.autograded_folder)
         print(f"wrote the grades into the gradebook {gradebook}")
     return rows
 
 
-def _reuse(kept, found, out_dir, force):
+def _reuse(kept, found, outputs, force):
     """The kept records still valid for the hand-ins `found` (none if
     `force`), and the (job, key) pairs to grade; the state file keeps only
     the former."""
@@ -274,7 +264,8 @@ def _reuse(kept, found, out_dir, force):
         key = kept.key(job)
         record = earlier.get((job.student, job.lesson))
         if record and all(record.get(k) == v for k, v in key.items()) \
-                and all(path.exists() for path in _outputs(out_dir, job.student, job.lesson)):
+                and outputs.feedback(job.student, job.lesson).exists() \
+                and outputs.autograded(job.student, job.lesson).exists():
             reused.append(record)
         else:
             todo.append((job, key))

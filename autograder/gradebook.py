@@ -29,11 +29,9 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-from .course import AUTOGRADED_DIR, ROOT, SOLUTIONS, lesson_names, nbgrader_config, tests_csv_path
+from .course import SOLUTIONS, Outputs, gradebook_url, lesson_names, nbgrader_config
 from .release import nbgrader_api
 
-# nbgrader's default gradebook of the course of autograder/nbgrader_config.py.
-COURSE_GRADEBOOK = ROOT / "gradebook.db"
 # What nbgrader's `collect` puts next to a hand-in, and `release_feedback` needs.
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 
@@ -54,7 +52,7 @@ def write(gradebook, submissions, rows, tests, autograded):
     from nbgrader.api import Gradebook, MissingEntry
 
     gradebook = Path(gradebook).resolve()
-    course, url = gradebook.parent, f"sqlite:///{gradebook}"
+    course, url = gradebook.parent, gradebook_url(gradebook)
     course.mkdir(parents=True, exist_ok=True)
     _alembic_on_path()
     lessons = sorted({row["lesson"] for row in rows} & set(lesson_names()))
@@ -74,7 +72,7 @@ def write(gradebook, submissions, rows, tests, autograded):
             if lesson not in lessons:
                 continue
             book.update_or_create_student(student)
-            target = course / AUTOGRADED_DIR / student / lesson
+            target = course / "autograded" / student / lesson  # nbgrader's layout: a folder per lesson
             if (student, lesson) not in scores:  # not graded: no submission, 0 points
                 try:
                     book.remove_submission(lesson, student)
@@ -142,7 +140,7 @@ def read_part(grades_csv):
         return {k: (float(v) if v != "" else None) if k in ("score", "max_score") else v
                 for k, v in row.items()}
     grades_csv = Path(grades_csv)
-    rows, tests = _csv(grades_csv), _csv(tests_csv_path(grades_csv))
+    rows, tests = _csv(grades_csv), _csv(Outputs(grades_csv).tests)
     return [numbers(r) for r in rows], [numbers(t) for t in tests]
 
 
@@ -156,8 +154,8 @@ def merge(gradebook, submissions, parts, out):
     one grades CSV (and its tests CSV) at `out`."""
     merged = {}
     for part in map(Path, parts):
-        write(gradebook, submissions, *read_part(part), part.parent / AUTOGRADED_DIR)
-        for path, target in ((part, Path(out)), (tests_csv_path(part), tests_csv_path(Path(out)))):
+        write(gradebook, submissions, *read_part(part), Outputs(part).autograded_folder)
+        for path, target in ((part, Path(out)), (Outputs(part).tests, Outputs(out).tests)):
             merged.setdefault(target, []).extend(_csv(path))
     for path, rows in merged.items():
         with open(path, "w", newline="") as file:

@@ -28,7 +28,7 @@ lessons' maximums, which `write` returns.
 import csv
 from pathlib import Path
 
-from .course import GRADE_FIELDS
+from .course import GRADE_FIELDS, Outputs
 
 # The identity columns, as Canvas's gradebook export writes them and its import reads them.
 # https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807
@@ -51,11 +51,6 @@ FORMATS = {
                "student_in": ["ID number"]},
 }
 ROSTER_KEY = "student"
-
-
-def default_path(grades_csv, lms):
-    grades_csv = Path(grades_csv)
-    return grades_csv.with_name(f"{grades_csv.stem}_{lms}.csv")
 
 
 def read_roster(path, lms):
@@ -104,7 +99,7 @@ def write(grades_csv, lms, out=None, roster=None):
     if missing:
         raise ValueError(f"{roster}: no row for {', '.join(missing)}")
 
-    out = Path(out) if out else default_path(grades_csv, lms)
+    out = Path(out) if out else Outputs(grades_csv).lms(lms)
     with open(out, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(spec["identity"] + lessons + [spec["total"]])

@@ -55,26 +55,26 @@ AUTOGRADE = [InsertProbes, SandboxedExecute, LimitOutputSize, LimitOutput, Judge
 FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
 
 
-def grading_config(root, cell_timeout=60, notebook_timeout=600, matplotlib_cache="", max_processes=64,
-                   tmp_size=256 * 1024**2, work_size=256 * 1024**2, memory=2 * 1024**3, cgroups=True):
+def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):
     """The course's nbgrader configuration for a course folder `root` (a
     grader's copy, with its own gradebook), with the steps above, and the
-    limits of every kernel (limits.py; sizes in bytes)."""
+    `limits` of every kernel (course.Limits)."""
     c = course.nbgrader_config()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = str(course.SOLUTIONS)
-    c.CourseDirectory.db_url = f"sqlite:///{root}/gradebook.db"
+    c.CourseDirectory.db_url = course.gradebook_url(Path(root) / "gradebook.db")
     c.Autograde.sanitize_preprocessors = SANITIZE
     c.Autograde.autograde_preprocessors = AUTOGRADE
     c.GenerateFeedback.preprocessors = FEEDBACK
     c.OverwriteCells.add_missing_cells = True
     c.Intake.release_folder = str(Path(root) / c.CourseDirectory.release_directory)
-    c.SandboxedExecute.cell_timeout = cell_timeout
-    c.SandboxedExecute.notebook_timeout = notebook_timeout
     c.SandboxedExecute.matplotlib_cache = str(matplotlib_cache)
-    c.SandboxedExecute.max_processes = max_processes
-    c.SandboxedExecute.tmp_bytes = tmp_size
-    c.SandboxedExecute.work_bytes = work_size
-    c.SandboxedExecute.memory_bytes = memory
-    c.SandboxedExecute.cgroups = cgroups
+    c.SandboxedExecute.cell_timeout = limits.cell_timeout
+    c.SandboxedExecute.notebook_timeout = limits.notebook_timeout
+    c.SandboxedExecute.max_processes = limits.max_processes
+    c.SandboxedExecute.memory_bytes = limits.memory
+    c.SandboxedExecute.tmp_bytes = limits.tmp_size
+    c.SandboxedExecute.work_bytes = limits.work_size
+    c.SandboxedExecute.file_bytes = limits.file_size
+    c.SandboxedExecute.cgroups = limits.cgroups
     return c

@@ -33,15 +33,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import copies
-from .course import AUTOGRADED_DIR, GRADE_FIELDS, TEST_FIELDS, tests_csv_path
+from .course import GRADE_FIELDS, TEST_FIELDS, Outputs
 
 SCORE_BINS = list(range(0, 101, 10))
 MAX_COPIES_LISTED = 40  # the rest are in copies.csv
-
-
-def default_png_path(grades_csv):
-    grades_csv = Path(grades_csv)
-    return grades_csv.with_name(f"{grades_csv.stem}_report.png")
 
 
 def read_rows(path, header):
@@ -173,13 +168,14 @@ def draw_report(lessons, summaries, pass_rates_by_lesson, png_path):
 
 def copies_section(grades_csv, grade_rows):
     """The "Possible copies" lines; writes copies.csv next to grades_csv."""
-    autograded = grades_csv.parent / AUTOGRADED_DIR
+    outputs = Outputs(grades_csv)
+    autograded = outputs.autograded_folder
     if not autograded.is_dir():
         return [f"Possible copies: {autograded} not found, copy detection skipped."]
     matches, unreadable = copies.cell_matches(
         autograded, [(row["student"], row["lesson"]) for row in grade_rows])
     found = copies.flag(matches)
-    csv_path = grades_csv.with_name(copies.COPIES_CSV)
+    csv_path = outputs.copies
     copies.write_csv(found, csv_path)
     lines = [f"Possible copies, for you to look at (grades are not changed): {len(found)}"]
     if found:
@@ -192,7 +188,7 @@ def copies_section(grades_csv, grade_rows):
         lines.append(f"  {copy.student_a:<{width}}  {copy.student_b:<{width}}  "
                      f"{copy.lesson:<{lesson_width}}  {copy.similarity:10.2f}  {', '.join(copy.cells)}")
     if len(found) > MAX_COPIES_LISTED:
-        lines.append(f"  ... and {len(found) - MAX_COPIES_LISTED} more in {copies.COPIES_CSV}")
+        lines.append(f"  ... and {len(found) - MAX_COPIES_LISTED} more in {csv_path.name}")
     if unreadable:
         shown = ", ".join(str(notebook) for notebook in unreadable[:3])
         lines.append(f"  {len(unreadable)} notebook(s) could not be read, not compared: {shown}"
@@ -208,12 +204,12 @@ def report(grades_csv, out_png=None):
     ``<stem>_report.png`` next to grades_csv).
     """
     grades_csv = Path(grades_csv)
-    png_path = Path(out_png) if out_png is not None else default_png_path(grades_csv)
+    png_path = Path(out_png) if out_png is not None else Outputs(grades_csv).report_png
     grade_rows = read_rows(grades_csv, GRADE_FIELDS)
     if not grade_rows:
         raise ValueError(f"{grades_csv}: no grades in the file")
 
-    tests_csv = tests_csv_path(grades_csv)
+    tests_csv = Outputs(grades_csv).tests
     test_rows = read_rows(tests_csv, TEST_FIELDS) if tests_csv.is_file() else None
 
     grades_by_lesson, tests_by_lesson = defaultdict(list), defaultdict(list)

@@ -27,6 +27,7 @@ from traitlets import Integer, List, Unicode
 import nnlib
 from nnlib.data import DATA_DIR
 
+from .course import DEFAULT_LIMITS as LIMITS
 from .limits import join_command
 
 NNLIB_DIR = Path(nnlib.__file__).resolve().parent
@@ -158,9 +159,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     workdir = Unicode(config=True)
     tmpdir = Unicode(config=True)
-    memory_bytes = Integer(2 * 1024**3, config=True)
-    cpu_seconds = Integer(600, config=True)
-    file_bytes = Integer(64 * 1024**2, config=True)
+    memory_bytes = Integer(LIMITS.memory, config=True)
+    cpu_seconds = Integer(LIMITS.notebook_timeout, config=True)
+    file_bytes = Integer(LIMITS.file_size, config=True)
     cgroup_procs = List(Unicode(), config=True)
     processes = Integer(None, allow_none=True, config=True)
     uid = Integer(None, allow_none=True, config=True)

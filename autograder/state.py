@@ -26,12 +26,6 @@ from . import course
 SOURCES = (Path(__file__).resolve().parent, Path(find_spec("nnlib").origin).resolve().parent)
 
 
-def state_path(grades_csv):
-    """The state file next to grades.csv: ``<stem>.state.jsonl``."""
-    grades_csv = Path(grades_csv)
-    return grades_csv.with_name(f"{grades_csv.stem}.state.jsonl")
-
-
 def digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -49,8 +43,8 @@ def grader_version(options, sources=SOURCES):
 class State:
     """The kept rows of one grades CSV, and the file they are appended to."""
 
-    def __init__(self, grades_csv, options):
-        self.path = state_path(grades_csv)
+    def __init__(self, path, options):
+        self.path = Path(path)
         self.grader = grader_version(options)
         self._lessons = {}
         self._file = None

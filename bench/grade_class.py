@@ -82,7 +82,7 @@ def plain_nbgrader(submissions, lesson, folder):
     seconds, cpu = timed(nbgrader + ["autograde", lesson, "--force"] + options, cwd=folder, env=env)
     scores = {}
     from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{folder}/gradebook.db") as gradebook:
+    with Gradebook(course.gradebook_url(folder / "gradebook.db")) as gradebook:
         for submission in gradebook.assignment_submissions(lesson):
             scores[submission.student.id] = float(submission.score)
     return seconds, cpu, scores
@@ -145,17 +145,17 @@ def profile_one(submissions, lesson, work):
     from nbgrader.apps import NbGraderAPI
     clock(NbGraderAPI, "generate_feedback", FEEDBACK)
 
-    options = dict(cell_timeout=60, notebook_timeout=600)
-    template = grade.make_template(work, [lesson], options)
+    limits = course.DEFAULT_LIMITS
+    template = grade.make_template(work, [lesson], limits)
     private_mounts()  # as a grading worker does first: its tmpfs folders are mounted in it
     jobs, _rows = find_submissions(submissions, [lesson])
     job = next(j for j in jobs if j.student == "student00")
-    grade.grade_one(job, work / "out", template, options)        # makes this worker's course copy
+    grade.grade_one(job, course.Outputs(work / "out" / "grades.csv"), template, limits)        # makes this worker's course copy
     seconds.clear()
     kernel_cpu[0] = 0.0
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    result = grade.grade_one(job, work / "out", template, options)
+    result = grade.grade_one(job, course.Outputs(work / "out" / "grades.csv"), template, limits)
     total = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     grader_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

@@ -27,7 +27,7 @@ def write_class(root, answers):
     rows = []
     for student, lessons in answers.items():
         for lesson, cells in lessons.items():
-            path = root / course.AUTOGRADED_DIR / student / course.notebook_name(lesson)
+            path = course.Outputs(root / "grades.csv").autograded(student, lesson)
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(sample_class.submission(lesson, solved=False, replace=cells), path)
             rows.append([student, lesson, "7.0", "10.0", "ok", "graded"])
@@ -53,7 +53,7 @@ def planted_pairs(planted=PLANTED):
 def matches_of(grades_csv):
     with open(grades_csv, newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
-    return copies.cell_matches(grades_csv.parent / course.AUTOGRADED_DIR,
+    return copies.cell_matches(course.Outputs(grades_csv).autograded_folder,
                                [(row["student"], row["lesson"]) for row in rows])
 
 

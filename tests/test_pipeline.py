@@ -38,7 +38,7 @@ def resources(tmp_path, lesson="01_single_unit"):
 # ---------------------------------------------------------------- the list
 
 def test_the_pipeline_is_nbgraders_autograde_with_the_graders_steps(tmp_path):
-    c = pipeline.grading_config(tmp_path, cell_timeout=7)
+    c = pipeline.grading_config(tmp_path, course.Limits(cell_timeout=7))
     assert c.Autograde.sanitize_preprocessors == pipeline.SANITIZE
     assert c.Autograde.autograde_preprocessors == pipeline.AUTOGRADE
     names = [step.__name__ for step in pipeline.SANITIZE + pipeline.AUTOGRADE]
@@ -51,6 +51,45 @@ def test_the_pipeline_is_nbgraders_autograde_with_the_graders_steps(tmp_path):
     assert c.CourseDirectory.course_id == course.COURSE_ID
     assert c.ClearSolutions.code_stub == course.nbgrader_config().ClearSolutions.code_stub
     assert c.SandboxedExecute.cell_timeout == 7
+
+
+def test_the_limits_are_written_once():
+    """grade's options, the nbgrader configuration and the kernel's traits all
+    take their defaults from course.DEFAULT_LIMITS."""
+    from autograder.__main__ import build_parser, limits_of
+    from autograder.execute import SandboxedExecute
+    from autograder.sandbox import SandboxedKernelManager
+
+    args = build_parser().parse_args(["grade", "SUBMISSIONS", "--out", "grades.csv"])
+    assert limits_of(args) == course.DEFAULT_LIMITS
+    args = build_parser().parse_args(["grade", "S", "--out", "g.csv", "--memory", "1G", "--no-cgroups"])
+    assert limits_of(args) == course.Limits(memory=course.GiB, cgroups=False)
+    c = pipeline.grading_config("/tmp/course")
+    limits = course.DEFAULT_LIMITS
+    assert (c.SandboxedExecute.cell_timeout, c.SandboxedExecute.notebook_timeout, c.SandboxedExecute.max_processes,
+            c.SandboxedExecute.memory_bytes, c.SandboxedExecute.tmp_bytes, c.SandboxedExecute.work_bytes,
+            c.SandboxedExecute.file_bytes, c.SandboxedExecute.cgroups) == (
+        limits.cell_timeout, limits.notebook_timeout, limits.max_processes, limits.memory, limits.tmp_size,
+        limits.work_size, limits.file_size, limits.cgroups)
+    traits = SandboxedExecute.class_traits()
+    assert traits["memory_bytes"].default_value == limits.memory
+    assert traits["cell_timeout"].default_value == limits.cell_timeout
+    assert SandboxedKernelManager.class_traits()["file_bytes"].default_value == limits.file_size
+    with pytest.raises(Exception):  # frozen: nobody changes the defaults in passing
+        limits.memory = 1
+
+
+def test_every_output_path_is_beside_the_grades_csv(tmp_path):
+    outputs = course.Outputs(tmp_path / "grades.csv")
+    assert outputs.tests == tmp_path / "grades_tests.csv"
+    assert outputs.state == tmp_path / "grades.state.jsonl"
+    assert outputs.report_png == tmp_path / "grades_report.png"
+    assert outputs.copies == tmp_path / "copies.csv"
+    assert outputs.lms("canvas") == tmp_path / "grades_canvas.csv"
+    assert outputs.feedback("ann", "01_single_unit") == tmp_path / "feedback" / "ann" / "01_single_unit.html"
+    assert outputs.autograded("ann", "01_single_unit") == \
+        tmp_path / "autograded" / "ann" / "01_single_unit.ipynb"
+    assert course.gradebook_url(tmp_path / "g.db") == f"sqlite:///{tmp_path / 'g.db'}"
 
 
 def test_lessons_are_found_once_for_everyone():

@@ -47,7 +47,7 @@ def counts(stdout):
 def records(out):
     """The state file's complete records, by student."""
     kept = {}
-    for line in state.state_path(out).read_text().splitlines():
+    for line in course.Outputs(out).state.read_text().splitlines():
         try:
             record = json.loads(line)
         except ValueError:
@@ -99,7 +99,7 @@ def run_until(subs, out, rows, signal_to):
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
         started = descendants(process.pid)
-        if (state.state_path(out).exists() and len(records(out)) >= rows
+        if (course.Outputs(out).state.exists() and len(records(out)) >= rows
                 and any(b"ipykernel" in cmdline for _, cmdline in started)):
             break
         time.sleep(0.1)
@@ -117,7 +117,7 @@ def run_until(subs, out, rows, signal_to):
 
 def outputs(out):
     """The bytes of the grades CSV and the tests CSV."""
-    return {path.name: path.read_bytes() for path in (out, course.tests_csv_path(out))}
+    return {path.name: path.read_bytes() for path in (out, course.Outputs(out).tests)}
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def graded(tmp_path_factory):
     after_kill, cgroups_after_kill = records(out), cgroups()
     # one kept row's feedback lost: that notebook is graded again
     lost = sorted(after_kill)[0]
-    (out.parent / course.FEEDBACK_DIR / lost / f"{LESSON}.html").unlink()
+    course.Outputs(out).feedback(lost, LESSON).unlink()
     continued = grade(subs, out)
     continued_csv, cgroups_after_continued = outputs(out), cgroups()
     forced = grade(subs, out, "--force")
@@ -165,7 +165,7 @@ def test_ctrl_c_keeps_the_finished_rows(graded):
     kept = graded["after_ctrl_c"]
     assert process.returncode != 0
     rows = f"{len(kept)} row" + ("" if len(kept) == 1 else "s")
-    assert f"interrupted: {rows} kept in {state.state_path(graded['out'])}; run again to continue" in log
+    assert f"interrupted: {rows} kept in {course.Outputs(graded['out']).state}; run again to continue" in log
     assert 1 <= len(kept) < len(GRADED)
     assert not graded["csv_after_ctrl_c"], "an interrupted run writes no partial grades CSV"
     assert any(b"ipykernel" in cmdline for _, cmdline in started)
@@ -221,7 +221,7 @@ def test_only_what_changed_is_regraded(graded, tmp_path):
     sample_class.write(subs, "bob", LESSON, sample_class.submission(LESSON))
     kept = records(out)
     kept["ann"]["lesson_version"] = kept["cy"]["grader"] = "0" * 64  # versions of before
-    state.state_path(out).write_text("".join(json.dumps(r) + "\n" for r in kept.values()))
+    course.Outputs(out).state.write_text("".join(json.dumps(r) + "\n" for r in kept.values()))
     nbformat.write(sample_class.submission(LESSON, solved=False), subs / "eve" / LESSON / f"{LESSON}.ipynb")
 
     assert counts(grade(subs, out)) == (1, 4, ["ann", "bob", "cy", "eve"])
@@ -237,7 +237,7 @@ def test_the_grader_version_follows_its_sources_and_options(tmp_path):
     shutil.copytree(state.SOURCES[0], tmp_path / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(state.SOURCES[1], tmp_path / "nnlib", ignore=shutil.ignore_patterns("__pycache__"))
     copies = (tmp_path / "autograder", tmp_path / "nnlib")
-    options = dict(cell_timeout=60, notebook_timeout=600)
+    options = course.DEFAULT_LIMITS.options()
     assert state.grader_version(options, copies) == state.grader_version(options)
     assert state.grader_version(dict(options, cell_timeout=10)) != state.grader_version(options)
     with open(tmp_path / "nnlib" / "checks.py", "a") as file:
