@@ -30,17 +30,25 @@ import time
 from pathlib import Path
 from queue import Empty
 
+import numpy as np
+import zmq.asyncio
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, Unicode
 
-from . import limits, record
+from . import limits, record, wire
+from .judge import Judge, KernelFailed, result_of
 from .course import DEFAULT_LIMITS as LIMITS
 from .outputs import error_output, output_size
-from .sandbox import SandboxedKernelManager
+from .blocked import nnlib_copy
+from .sandbox import NNLIB_DIR, SandboxedKernelManager
 
-WORK_FOLDERS = (".kernel", ".matplotlib")  # made in the notebook's folder, removed after
+WORK_FOLDERS = (".kernel", ".matplotlib", ".judge")  # made in the notebook's folder, removed after
+JUDGE_FOLDER = ".judge"   # the channel's files (wire.py)
+INTERRUPT_GRACE = 5       # seconds a kernel has to stop after an interrupt
 
 
 class SandboxedExecute(Execute):
@@ -65,7 +73,8 @@ class SandboxedExecute(Execute):
             memory_bytes=self.memory_bytes, cpu_seconds=self.notebook_timeout + 60,
             file_bytes=self.file_bytes, uid=self._uid,
             cgroup_procs=self._cgroup.procs_files if self._cgroup else [],
-            processes=None if self._cgroup else self.max_processes)
+            processes=None if self._cgroup else self.max_processes,
+            nnlib_dir=str(nnlib_copy(self._lesson, NNLIB_DIR)))
         return self.km
 
     def _start_kernel(self):
@@ -102,6 +111,7 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources, km=None):
         self.workdir = Path(resources["metadata"]["path"]).resolve()
+        self._lesson = resources["nbgrader"]["assignment"]
         self.shutdown_kernel = "immediate"
         self._held, self._hit = {}, set()
         if self.matplotlib_cache:
@@ -117,6 +127,13 @@ class SandboxedExecute(Execute):
             self.reset_execution_trackers()
             self._check_assign_resources(resources)
             deadline = time.monotonic() + self.notebook_timeout
+            self._channel = self.workdir / JUDGE_FOLDER
+            self._channel.mkdir(exist_ok=True)
+            shutil.copyfile(wire.__file__, self._channel / "wire.py")
+            if self._uid is not None:
+                os.chown(self._channel, self._uid, self._uid)
+            self._judge = Judge(self._lesson, self)
+            self.counting = None
             self._start_kernel()
             for index, cell in enumerate(self.nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
@@ -127,7 +144,10 @@ class SandboxedExecute(Execute):
                         "NotRun", f"the notebook used up its {self.notebook_timeout} s")]
                     continue
                 self.timeout = int(min(self.cell_timeout, left))
-                self._run_cell(nb, cell, index)
+                if is_grade(cell) and not is_solution(cell):
+                    self._judge_cell(nb, cell, index)
+                else:
+                    self._run_cell(nb, cell, index)
         finally:
             try:
                 self._cleanup_kernel()
@@ -170,6 +190,134 @@ class SandboxedExecute(Execute):
             self._note_limits(nb, cell, where)
             if any(out.output_type == "error" and out.ename == "CellTimeoutError" for out in cell.outputs):
                 record.note(nb, "timeout", f"{where} ran past {self.timeout} s and was interrupted")
+
+    # ---------------------------------------------------------------- the judge's calls
+
+    def _judge_cell(self, nb, cell, index):
+        """Run a test cell in the judge (judge.py); its calls of the student's
+        functions run in the kernel, all within the cell's time limit."""
+        self._nb, self._where = nb, _cell_name(cell, index)
+        self._cell_deadline = time.monotonic() + self.timeout
+        cell.outputs = self._judge.run(cell.metadata["nbgrader"]["grade_id"])
+        cell.execution_count = None
+
+    def describe(self, names):
+        """What the kernel's namespace holds under `names` (wire.describe)."""
+        try:
+            tree, _ = self._ask("describe", {"names": list(names)}, {})
+            return tree if isinstance(tree, dict) else {}
+        except (KernelFailed, ValueError):
+            return {}
+
+    def call(self, name, args, kwargs):
+        """Call the student's function `name` in the kernel (judge.Student)."""
+        arrays, callbacks = {}, []
+        request = {"name": name, "args": wire.encode(list(args), arrays, callbacks),
+                   "kwargs": wire.encode(dict(kwargs), arrays, callbacks)}
+        if self.counting:
+            request["count"] = list(self.counting[0])
+        try:
+            answer, out = self._ask("call", request, arrays, callbacks)
+            value = wire.decode(answer["value"], out) if "value" in answer else None
+        except (ValueError, KeyError, TypeError) as error:
+            raise KernelFailed(f"{name}(...) left no answer the grader can read ({error})") from None
+        for i, tree in answer.get("changed", []):  # what the function changed in place
+            inputs = wire.arrays_in([args, kwargs])
+            try:
+                new = np.asarray(wire.decode(tree, out))
+                np.copyto(inputs[i], new, casting="unsafe")
+            except Exception:
+                pass
+        for generator, state in zip(wire.generators_in([args, kwargs]), answer.get("generators", [])):
+            try:
+                generator.bit_generator.state = state
+            except Exception:
+                pass
+        if self.counting:
+            for counted, n in answer.get("counts", {}).items():
+                if counted in self.counting[1] and isinstance(n, int):
+                    self.counting[1][counted] += n
+        return result_of(answer, value)
+
+    def _ask(self, request, tree, arrays, callbacks=()):
+        """Send one request to the kernel's side of wire.py and read its answer."""
+        for stale in ("answer.json", "answer.npz"):
+            (self._channel / stale).unlink(missing_ok=True)
+        wire.write(self._channel, "request", tree, arrays)
+        code = (f"(__import__('sys').modules.get('_judge_wire') or __import__('importlib.machinery')"
+                f".machinery.SourceFileLoader('_judge_wire', {str(self._channel / 'wire.py')!r}).load_module())"
+                f".serve({request!r}, {str(self._channel)!r}, globals())")
+        left = self._cell_deadline - time.monotonic()
+        if left <= 0:
+            raise KernelFailed(f"{self._where} used up its {self.timeout} s")
+        try:
+            run_sync(self._request)(code, self._cell_deadline, callbacks)
+        except TimeoutError as stop:
+            if str(stop) == "ignored":
+                record.note(self._nb, "timeout", f"{self._where} ran past {self.timeout} s and ignored the "
+                                                 "interrupt; the kernel was restarted, so later cells ran "
+                                                 "without the earlier cells' work")
+                self._restart_kernel()
+            else:
+                record.note(self._nb, "timeout", f"{self._where} ran past {self.timeout} s and was interrupted")
+            raise KernelFailed(f"your code ran past the cell's limit of {self.timeout} s") from None
+        except DeadKernelError:
+            code_ = self._exit_code()
+            record.note(self._nb, "crashed", f"the kernel died ({code_}) in {self._where}; it was restarted, "
+                                             "so later cells ran without the earlier cells' work")
+            self._restart_kernel()
+            raise KernelFailed(f"the kernel died ({code_}) while your code ran") from None
+        try:
+            return wire.read(self._channel, "answer")
+        except ValueError as error:
+            raise KernelFailed(f"the kernel gave no answer ({error})") from None
+
+    async def _request(self, code, deadline, callbacks):
+        """Execute `code` in the kernel, answering its callback requests (the
+        judge's functions) on stdin, until its reply or the deadline."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=True)
+        shell, stdin = self.kc.shell_channel, self.kc.stdin_channel
+        poller = zmq.asyncio.Poller()
+        poller.register(shell.socket, zmq.POLLIN)
+        poller.register(stdin.socket, zmq.POLLIN)
+        interrupted = False
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if interrupted:
+                    raise TimeoutError("ignored")
+                await self.km.interrupt_kernel()
+                interrupted, deadline = True, time.monotonic() + INTERRUPT_GRACE
+                continue
+            events = dict(await poller.poll(int(min(left, 0.2) * 1000)))  # slices: see _polled_in_slices
+            if stdin.socket in events:
+                await stdin.get_msg(timeout=0)
+                self.kc.input(self._callback(callbacks))
+            if shell.socket in events:
+                reply = await shell.get_msg(timeout=0)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    if interrupted:
+                        raise TimeoutError("interrupted")
+                    break
+            if not events and not await self.km.is_alive():
+                raise DeadKernelError("the kernel died")
+        while True:  # what the call printed is not shown anywhere
+            try:
+                await self.kc.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                return
+
+    def _callback(self, callbacks):
+        """Compute one of the judge's functions for the kernel (wire.serve)."""
+        try:
+            tree, arrays = wire.read(self._channel, "callback")
+            args = wire.decode(tree["args"], arrays)
+            found = {}
+            answer = {"value": wire.encode(callbacks[int(tree["k"])](*args), found)}
+        except Exception as error:
+            found, answer = {}, {"error": wire.text(error)}
+        wire.write(self._channel, "callback_answer", answer, found)
+        return ""
 
     def _note_limits(self, nb, cell, where):
         """Note each limit the first time a cell hits it: from the cgroup's

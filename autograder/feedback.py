@@ -1,80 +1,85 @@
-"""The step that makes a graded notebook fit for its student: hidden tests stay hidden.
+"""The feedback steps: what the student gets back is safe and small.
 
-nbgrader's feedback shows the autograded notebook as it ran, hidden tests
-and all. `HideHiddenTests` runs in nbgrader's generate_feedback, before
-the HTML is made:
+- `HideHiddenTests`: a test cell shows its visible part only (nbgrader's
+  ClearHiddenTests), with the outputs the judge gave it: what the visible
+  part printed and, if the test failed, why. The hidden lines never ran in
+  the student's kernel, so no other output can hold them.
+- `LimitSourceSize`: a cell's source is cut at `max_source` characters,
+  with a note, so a hand-in with a huge cell makes a feedback page of
+  bounded size.
 
-- a test cell with hidden tests shows its visible part only (nbgrader's
-  ClearHiddenTests), and in place of its outputs only whether it passed
-  and the grader's own message: the outside check's verdict on the
-  functions it tests, or that it failed. Nothing the student's process
-  printed or raised while it ran is shown (the kernel ran the hidden
-  lines, so its outputs could repeat them);
-- an output line of another cell that contains a line of a hidden test
-  (one not also part of the
-  lesson's visible code), word for word, is blanked
-  out.
+- `SanitizeStudentHTML`: no script, no event handler, no ``javascript:``
+  link survives from the student's markdown or outputs. (nbconvert's own
+  ``sanitize_html`` cleans every cell, the lesson's trusted ones too, and
+  made the feedback four times slower.)
 """
-from nbformat import NotebookNode
-from nbgrader.preprocessors import ClearHiddenTests
+import html
+from functools import lru_cache
+
+import nbformat
+from nbconvert.filters.strings import clean_html
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
+from traitlets import Integer
 
-from . import record
-from .outputs import error_output
-from .probes import functions_tested
-
-MIN_LINE = 12  # hidden lines shorter than this (")", "else:") are not secrets
+from . import course
 
 
 class HideHiddenTests(ClearHiddenTests):
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+            self._remove_hidden_test_region(cell)
+        return cell, resources
+
+
+class LimitSourceSize(NbGraderPreprocessor):
+    max_source = Integer(100_000, help="characters of a cell's source kept in the feedback").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if len(cell.source) > self.max_source:
+            cut = len(cell.source) - self.max_source
+            note = f"[{cut} more characters of this cell are not shown]"
+            cell.source = cell.source[:self.max_source] + ("\n# " if cell.cell_type == "code" else "\n\n") + note
+        return cell, resources
+
+
+@lru_cache(maxsize=None)
+def _lesson_markdown(lesson):
+    """The sources of the released lesson's markdown cells: the instructor's, trusted."""
+    nb = nbformat.read(course.student_notebook(lesson), as_version=4)
+    return frozenset(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+
+
+SAFE_DATA = ("text/plain", "image/png", "image/jpeg")
+
+
+class SanitizeStudentHTML(NbGraderPreprocessor):
+    """Nothing the student wrote or their code displayed becomes live HTML.
+
+    A markdown cell that is not the lesson's own is shown as plain text; an
+    output keeps its text, PNG and JPEG data, and its HTML cleaned by
+    bleach (nbconvert's clean_html: no script, no event handler, no
+    javascript: link); SVG, JavaScript and widget views are left out."""
+
     def preprocess(self, nb, resources):
-        lesson = resources["nbgrader"]["assignment"]
-        verdicts = nb.metadata.get(record.KEY, {}).get("probes", {})
-        tested = functions_tested(lesson)
-        hidden_lines = set()
+        trusted = _lesson_markdown(resources["nbgrader"]["assignment"])
         for cell in nb.cells:
-            if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
-                continue
-            before = cell.source.splitlines()
-            if not self._remove_hidden_test_region(cell):
-                continue
-            hidden_lines |= {line.strip() for line in before if len(line.strip()) >= MIN_LINE}
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
-            cell.outputs = [self.verdict(cell, tested.get(grade_id, ()), verdicts)]
-        visible = "\n".join(cell.source for cell in nb.cells)
-        hidden_lines = {line for line in hidden_lines if line not in visible}
-        for cell in nb.cells:
-            if cell.cell_type == "code":
+            if cell.cell_type == "markdown" and cell.source not in trusted:
+                cell.source = "<pre>" + html.escape(cell.source) + "</pre>"
+                cell.pop("attachments", None)
+            elif cell.cell_type == "code":
                 for out in cell.outputs:
-                    _blank(out, hidden_lines)
+                    if "data" in out:
+                        data = {key: value for key, value in out.data.items() if key in SAFE_DATA}
+                        if "text/html" in out.data:
+                            data["text/html"] = clean_html(_text(out.data["text/html"]))
+                        out.data = data
+            elif cell.cell_type == "raw":
+                cell.source = html.escape(cell.source)
+                cell.metadata.pop("raw_mimetype", None)
+                cell.metadata.pop("format", None)
         return nb, resources
 
-    @staticmethod
-    def verdict(cell, functions, verdicts):
-        failed = any(out.output_type == "error" for out in cell.outputs)
-        if not failed:
-            return NotebookNode(output_type="stream", name="stdout",
-                                text="passed (this test also ran hidden checks; they are not shown)\n")
-        found = [verdicts[name] for name in sorted(functions) if verdicts.get(name)]
-        message = ("failed. The grader's own check found: " + "; ".join(found) if found else
-                   "failed. Run this cell in your notebook: its visible checks say what is wrong; "
-                   "if they pass, the hidden checks (not shown) found a case your code gets wrong.")
-        return error_output("TestFailed", message)
 
-
-def _blank(out, lines):
-    """Remove the hidden-test lines `lines` from an output's text."""
-    if not lines:
-        return
-    def clean(text):
-        return "\n".join("[a line of a hidden test, not shown]" if any(h in line for h in lines) else line
-                         for line in text.split("\n"))
-    if out.output_type == "stream":
-        out.text = clean(out.text)
-    elif out.output_type == "error":
-        out.evalue = clean(out.evalue)
-        out.traceback = [clean(line) for line in out.traceback]
-    else:
-        for key, value in out.get("data", {}).items():
-            if isinstance(value, str):
-                out.data[key] = clean(value)
+def _text(value):
+    return "".join(value) if isinstance(value, list) else str(value)

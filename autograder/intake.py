@@ -7,6 +7,7 @@ the notebook: it compares the locked cells (test cells, fixed code) with
 the released lesson and strips the nbgrader metadata of cells the lesson
 does not have, before nbgrader restores the locked cells from the source.
 """
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,27 +111,74 @@ def _graded_cells(nb):
     return cells
 
 
-def locked_cell_changes(submitted, released):
-    """What the student changed in the locked cells (test cells, fixed
-    code): restored by nbgrader, but worth telling the instructor."""
+METADATA = ("grade", "solution", "locked", "points", "task")  # what makes a cell graded, and how
+
+
+def cell_changes(submitted, released):
+    """What the student changed of the lesson's graded and locked cells:
+    their source (locked cells only: an exercise is theirs to write), their
+    nbgrader metadata, their type, their order. Each is worth telling the
+    instructor: the grader grades the lesson's own cells whatever the
+    notebook holds (`restore_cells`, then nbgrader's OverwriteCells)."""
     mine, theirs = _graded_cells(released), _graded_cells(submitted)
     changes = []
     for grade_id, [cell] in mine.items():
         meta = cell.metadata["nbgrader"]
-        if not (meta.get("locked") or meta.get("grade")) or meta.get("solution"):
-            continue
+        locked = (meta.get("locked") or meta.get("grade")) and not meta.get("solution")
         copies = theirs.get(grade_id, [])
         if not copies:
-            changes.append(f"deleted {grade_id}")
-        elif len(copies) > 1:
+            if locked:
+                changes.append(f"deleted {grade_id}")
+            continue
+        if len(copies) > 1 and locked:
             changes.append(f"duplicated {grade_id}")
-        elif copies[0].source != cell.source:
+        copy = copies[0]
+        if copy.cell_type != cell.cell_type:
+            changes.append(f"turned {grade_id} into a {copy.cell_type} cell")
+        elif locked and copy.source != cell.source:
             changes.append(f"edited {grade_id}")
-        elif copies[0].metadata["nbgrader"].get("points") != meta.get("points"):
-            changes.append(f"changed the points of {grade_id}")
+        theirs_meta = copy.metadata.get("nbgrader", {})
+        changed = [f"{key} {meta.get(key)!r} -> {theirs_meta.get(key)!r}" for key in METADATA
+                   if theirs_meta.get(key) != meta.get(key)]
+        if changed:
+            changes.append(f"changed the nbgrader metadata of {grade_id} ({', '.join(changed)})")
     changes += [f"added a graded cell {grade_id} that is not in the lesson" for grade_id in theirs
                 if grade_id not in mine]
-    return changes
+    return changes + moved_cells(submitted, released)
+
+
+def moved_cells(submitted, released):
+    """Test cells that the submission has before the exercise they test."""
+    order = {cell.metadata["nbgrader"]["grade_id"]: i for i, cell in reversed(list(enumerate(submitted.cells)))
+             if cell.metadata.get("nbgrader", {}).get("grade_id")}
+    moved, exercise = [], None
+    for cell in released.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id"):
+            exercise = meta["grade_id"]
+        elif meta.get("grade") and exercise and meta["grade_id"] in order and exercise in order \
+                and order[meta["grade_id"]] < order[exercise]:
+            moved.append(f"moved {meta['grade_id']} before {exercise}")
+    return moved
+
+
+def restore_cells(nb, released):
+    """Give the lesson's graded cells their released nbgrader metadata and
+    type back (a test cell set to grade: false, a solution cell turned into
+    markdown), so that nbgrader grades them as the lesson's own."""
+    mine = {grade_id: cells[0] for grade_id, cells in _graded_cells(released).items()}
+    for i, cell in enumerate(nb.cells):
+        original = mine.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if original is None:
+            continue
+        if cell.cell_type != original.cell_type:
+            make = nbformat.v4.new_code_cell if original.cell_type == "code" else nbformat.v4.new_markdown_cell
+            restored = make(cell.source, metadata=cell.metadata)
+            if "id" in cell:
+                restored.id = cell.id
+            nb.cells[i] = cell = restored
+        cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
+    return nb
 
 
 def strip_foreign_cells(nb, released):
@@ -148,7 +196,7 @@ def strip_foreign_cells(nb, released):
 
 
 class Intake(NbGraderPreprocessor):
-    """Note changed locked cells as tampering; strip foreign graded cells."""
+    """Note changed graded cells as tampering and restore them; strip foreign graded cells."""
 
     release_folder = Unicode(help="nbgrader's release folder: <lesson>/<lesson>.ipynb").tag(config=True)
 
@@ -157,8 +205,9 @@ class Intake(NbGraderPreprocessor):
         released = nbformat.read(Path(self.release_folder) / lesson / course.notebook_name(lesson),
                                  as_version=4)
         record.reset(nb)
-        changes = locked_cell_changes(nb, released)
+        changes = cell_changes(nb, released)
         if changes:
-            record.note(nb, "tampered", "locked cells were changed (" + ", ".join(changes)
-                        + "); nbgrader graded with the lesson's own tests")
+            record.note(nb, "tampered", "the lesson's graded cells were changed (" + "; ".join(changes)
+                        + "); the grader graded the lesson's own cells")
+        restore_cells(nb, released)
         return strip_foreign_cells(nb, released), resources

@@ -1,19 +1,14 @@
-"""Grading steps on the outputs of the executed notebook.
+"""The grading step on the outputs of the executed notebook.
 
-- `LimitOutputSize`: each cell keeps at most `max_cell_output` characters
-  of output and the notebook `max_notebook_output`; the first output over
-  a limit is cut (a stream) or dropped, with a note saying so, and so are
-  the rest of that cell's. Error outputs are always kept (they are what
-  makes a test fail), trimmed to a readable size. nbgrader's own
-  `LimitOutput`, the next step, then limits the lines of text.
-- `UnscoreStderr`: plain nbgrader scores a test cell with any stderr
-  output as failed; a warning printed by correct code must not cost
-  points, so stderr text in a test cell is kept, as plain text, but is
-  not scored.
+`LimitOutputSize`: each cell keeps at most `max_cell_output` characters
+of output and the notebook `max_notebook_output`; the first output over
+a limit is cut (a stream) or dropped, with a note saying so, and so are
+the rest of that cell's. Error outputs are always kept (they are what
+makes a test fail), trimmed to a readable size. nbgrader's own
+`LimitOutput`, the next step, then limits the lines of text.
 """
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade
 from traitlets import Integer
 
 MAX_ERROR_CHARS = 2000       # of an error's message and of each traceback line
@@ -71,15 +66,3 @@ class LimitOutputSize(NbGraderPreprocessor):
                     f"\n[output cut: the grader keeps {self.max_cell_output} characters of a cell's "
                     f"output, {self.max_notebook_output} of a notebook's]\n")))
         return kept, notebook_used
-
-
-class UnscoreStderr(NbGraderPreprocessor):
-    """stderr text in a test cell becomes a plain-text display: kept, not scored."""
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and is_grade(cell):
-            cell.outputs = [NotebookNode(output_type="display_data", metadata={},
-                                         data={"text/plain": "[stderr] " + out.text})
-                            if out.output_type == "stream" and out.name == "stderr" else out
-                            for out in cell.outputs]
-        return cell, resources

@@ -8,7 +8,7 @@ reads the scores from the gradebook, the noted events from the
 notebook's metadata (record.py), and renders the feedback.
 
 Sanitize:
-  1. Intake (*)              note changed locked cells; strip foreign graded cells
+  1. Intake (*)              note changed locked cells; restore their metadata; strip foreign graded cells
   2. ClearOutput             drop the outputs the student saved
   3. DeduplicateIds          one cell per grade id (Intake already kept the first)
   4. OverwriteKernelspec     the lesson's kernel, not the one the notebook names
@@ -17,23 +17,25 @@ Sanitize:
 
 Autograde (nbgrader's IgnorePattern and ClearMetadataPreprocessor, off unless
 configured, are left out):
-  7. InsertProbes (*)        a probe cell before each function's first test
-  8. SandboxedExecute (*)    run every cell in the sandbox: deadlines, restarts
-  9. LimitOutputSize (*)     characters kept per cell and per notebook
- 10. LimitOutput             lines kept per cell, traceback lines (nbgrader's)
- 11. JudgeProbes (*)         judge the probes outside the kernel; overrule tests
- 12. UnscoreStderr (*)       stderr in a test cell is shown, not scored
- 13. SaveAutoGrades          a test cell with an error output scores 0, else its points
- 14. AssignLatePenalties
- 15. CheckCellMetadata
+  7. SandboxedExecute (*)    run the student's cells in the sandbox (deadlines, restarts)
+                             and each test cell in the judge, outside it (judge.py)
+  8. LimitOutputSize (*)     characters kept per cell and per notebook
+  9. LimitOutput             lines kept per cell, traceback lines (nbgrader's)
+ 10. SaveAutoGrades          a test cell with an error output scores 0, else its points
+ 11. AssignLatePenalties
+ 12. CheckCellMetadata
 
 Feedback (nbgrader's generate_feedback, in the worker that graded it):
- 16. GetGrades               the scores, from the gradebook
- 17. CSSHTMLHeaderPreprocessor
- 18. HideHiddenTests (*)     hidden tests' lines and outputs left out
+ 13. GetGrades               the scores, from the gradebook
+ 14. CSSHTMLHeaderPreprocessor
+ 15. HideHiddenTests (*)     hidden tests' lines left out of the test cells
+ 16. LimitSourceSize (*)     a cell's source cut to a bounded size
+ 17. SanitizeStudentHTML (*) the student's markdown as text, their outputs' HTML cleaned
 
-State between steps travels in the notebook: the events in its metadata
-(record.py), the probes' inputs and results in its folder (.grader/).
+A test cell's outputs are made by the judge alone, so SaveAutoGrades
+scores what the grader found, never what the kernel printed. State
+between steps travels in the notebook: the events in its metadata
+(record.py).
 """
 from pathlib import Path
 
@@ -44,15 +46,14 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from . import course
 from .execute import SandboxedExecute
-from .feedback import HideHiddenTests
+from .feedback import HideHiddenTests, LimitSourceSize, SanitizeStudentHTML
 from .intake import Intake
-from .outputs import LimitOutputSize, UnscoreStderr
-from .probes.steps import InsertProbes, JudgeProbes
+from .outputs import LimitOutputSize
 
 SANITIZE = [Intake, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
-AUTOGRADE = [InsertProbes, SandboxedExecute, LimitOutputSize, LimitOutput, JudgeProbes, UnscoreStderr,
-             SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+AUTOGRADE = [SandboxedExecute, LimitOutputSize, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+             CheckCellMetadata]
+FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, LimitSourceSize, SanitizeStudentHTML]
 
 
 def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):

@@ -11,7 +11,7 @@ SEVERITY = ["error", "memory", "processes", "disk", "crashed", "timeout", "tampe
 
 def reset(nb):
     """Forget anything a submission claims to have been found (intake)."""
-    nb.metadata[KEY] = {"events": [], "probes": {}}
+    nb.metadata[KEY] = {"events": []}
     for cell in nb.cells:
         cell.metadata.pop(KEY, None)
 

@@ -69,11 +69,12 @@ def _system_dirs():
 
 
 def bwrap_command(workdir, tmpdir, memory_bytes, cpu_seconds, file_bytes,
-                  cgroup_procs=(), processes=None, uid=None):
+                  cgroup_procs=(), processes=None, uid=None, nnlib_dir=None):
     """The command prefix that runs a program sandboxed in `workdir`, with
     `tmpdir` as its /tmp: it joins the cgroups whose `cgroup_procs` files
     are given, runs as `uid` if given (the grader is root) and, if
-    `processes` is given, under RLIMIT_NPROC."""
+    `processes` is given, under RLIMIT_NPROC. The program imports the
+    grader's own nnlib, or the folder `nnlib_dir` in its place (blocked.py)."""
     workdir = str(Path(workdir).resolve())
     cmd = join_command(cgroup_procs) if cgroup_procs else []
     cmd += ["prlimit", f"--as={memory_bytes}", f"--cpu={cpu_seconds}",
@@ -91,6 +92,8 @@ def bwrap_command(workdir, tmpdir, memory_bytes, cpu_seconds, file_bytes,
         cmd += ["--perms", "0755", "--dir", d]
     for d in binds:
         cmd += ["--ro-bind", d, d]
+    if nnlib_dir:
+        cmd += ["--ro-bind", str(nnlib_dir), str(NNLIB_DIR)]
     # The kernel gets a clean environment: nothing of the grader's (tokens,
     # paths of the course) leaks into it.
     path = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
@@ -108,6 +111,9 @@ def bwrap_command(workdir, tmpdir, memory_bytes, cpu_seconds, file_bytes,
             "--setenv", "OPENBLAS_NUM_THREADS", "1",
             "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+            # nnlib from the grader's own checkout, whatever the environment's
+            # editable install points at (the folder above it is not mounted).
+            "--setenv", "PYTHONPATH", str(NNLIB_DIR.parent),
             "--setenv", "TMPDIR", "/tmp"]
     if os.environ.get("NBGRADER_EXECUTION"):
         cmd += ["--setenv", "NBGRADER_EXECUTION", os.environ["NBGRADER_EXECUTION"]]
@@ -165,6 +171,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     cgroup_procs = List(Unicode(), config=True)
     processes = Integer(None, allow_none=True, config=True)
     uid = Integer(None, allow_none=True, config=True)
+    nnlib_dir = Unicode("", config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -201,4 +208,5 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.uid is not None:  # written by now, readable by its owner alone
             os.chown(self.connection_file, self.uid, self.uid)
         return bwrap_command(self.workdir, self.tmpdir, self.memory_bytes, self.cpu_seconds,
-                             self.file_bytes, self.cgroup_procs, self.processes, self.uid) + cmd
+                             self.file_bytes, self.cgroup_procs, self.processes, self.uid,
+                             self.nnlib_dir or None) + cmd

@@ -83,3 +83,15 @@ def require_sandbox():
         if os.environ.get("CI"):
             pytest.fail(f"{error} (CI is set, so the grader's tests must not be skipped)", pytrace=False)
         pytest.skip(str(error))
+
+
+LIVE_SCRIPT = [r"<script", r"<[a-zA-Z][^>]*\son[a-zA-Z]+\s*=", r"<[a-zA-Z][^>]*=\s*[\"']?\s*javascript:",
+               r"<iframe", r"<object", r"<embed"]
+
+
+def live_script(html):
+    """The pieces of `html` that a browser would run: script elements, event
+    handler attributes, javascript: links, frames (escaped text is not)."""
+    import re
+
+    return [m.group(0) for pattern in LIVE_SCRIPT for m in re.finditer(pattern, html, re.IGNORECASE)]

@@ -15,9 +15,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from autograder import course, pipeline, record
 from autograder.intake import Intake, check_notebook
-from autograder.outputs import LimitOutputSize, UnscoreStderr, error_output
-from autograder.probes import judges, tables
-from autograder.probes.steps import JudgeProbes
+from autograder import judge, wire
+from autograder.outputs import LimitOutputSize, error_output
+from notebook_tools import live_script
 
 
 def graded(source, grade_id, points=1, solution=False):
@@ -43,9 +43,8 @@ def test_the_pipeline_is_nbgraders_autograde_with_the_graders_steps(tmp_path):
     assert c.Autograde.autograde_preprocessors == pipeline.AUTOGRADE
     names = [step.__name__ for step in pipeline.SANITIZE + pipeline.AUTOGRADE]
     assert names.index("Intake") < names.index("OverwriteCells")     # sees the student's own cells
-    assert names.index("InsertProbes") < names.index("SandboxedExecute") < names.index("JudgeProbes")
-    assert names.index("UnscoreStderr") < names.index("SaveAutoGrades")
-    for step in pipeline.SANITIZE + pipeline.AUTOGRADE:  # every step is documented in the list
+    assert names.index("SandboxedExecute") < names.index("SaveAutoGrades")
+    for step in pipeline.SANITIZE + pipeline.AUTOGRADE + pipeline.FEEDBACK:  # every step is in the list
         assert step.__name__ in pipeline.__doc__
     # the course's own configuration (nbgrader_config.py) underneath
     assert c.CourseDirectory.course_id == course.COURSE_ID
@@ -96,7 +95,9 @@ def test_lessons_are_found_once_for_everyone():
     names = course.lesson_names()
     assert names and names == sorted(names)
     assert all(course.source_notebook(n).is_file() and course.student_notebook(n).is_file() for n in names)
-    assert names == sorted(tables.LESSONS)  # every lesson has its probes
+    for name in names:  # the judge finds every lesson's test cells and exercises
+        tests, exercises, _imports = judge.lesson_tests(name)
+        assert tests and exercises and all(hidden.strip() for _visible, hidden in tests.values())
 
 
 # ---------------------------------------------------------------- intake
@@ -120,11 +121,36 @@ def test_intake_notes_changed_locked_cells_and_forgets_forged_records(tmp_path, 
     nb = copy.deepcopy(released)
     nb.cells[1].source = "pass"
     nb.metadata[record.KEY] = {"events": [["ok", "all fine, trust me"]]}
-    nb.cells[0].metadata[record.KEY] = {"probe": "f"}
+    nb.cells[0].metadata[record.KEY] = {"verdict": "passed"}
     nb = run_intake(tmp_path, nb)
-    assert record.events(nb) == [("tampered", "locked cells were changed (edited test_f); "
-                                              "nbgrader graded with the lesson's own tests")]
+    assert record.events(nb) == [("tampered", "the lesson's graded cells were changed (edited test_f); "
+                                              "the grader graded the lesson's own cells")]
     assert record.KEY not in nb.cells[0].metadata
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda nb: nb.cells[1].metadata["nbgrader"].update(grade=False), "grade True -> False"),
+    (lambda nb: nb.cells[1].metadata["nbgrader"].update(solution=True), "solution False -> True"),
+    (lambda nb: nb.cells[1].metadata["nbgrader"].update(points=20), "points 2 -> 20"),
+    (lambda nb: nb.cells[0].metadata["nbgrader"].update(solution=False, grade=True, points=5),
+     "of f (grade False -> True, solution True -> False, points 1 -> 5)"),
+    (lambda nb: nb.cells.__setitem__(0, new_markdown_cell("def f(): ...", metadata=nb.cells[0].metadata)),
+     "turned f into a markdown cell"),
+    (lambda nb: nb.cells.__setitem__(1, new_markdown_cell(nb.cells[1].source, metadata=nb.cells[1].metadata)),
+     "turned test_f into a markdown cell"),
+    (lambda nb: nb.cells.reverse(), "moved test_f before f"),
+])
+def test_changed_metadata_type_or_order_is_tampering_and_restored(tmp_path, released, change, said):
+    nb = copy.deepcopy(released)
+    change(nb)
+    nb = run_intake(tmp_path, nb)
+    status, reason = record.status_and_reason(record.events(nb))
+    assert status == "tampered" and said in reason, reason
+    graded_cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+    for cell in released.cells[:2]:  # metadata and type as released, whatever the hand-in said
+        restored = graded_cells[cell.metadata["nbgrader"]["grade_id"]]
+        assert restored.metadata["nbgrader"] == cell.metadata["nbgrader"]
+        assert restored.cell_type == cell.cell_type == "code" and "outputs" in restored
 
 
 def test_intake_strips_foreign_and_duplicated_graded_cells(tmp_path, released):
@@ -175,82 +201,138 @@ def test_output_is_cut_per_cell_and_per_notebook():
     assert len(nb.cells[3].outputs) == 1 and "output cut" in nb.cells[3].outputs[0].text
 
 
-def test_stderr_of_a_test_cell_is_shown_not_scored():
-    test, other = graded("t", "test_t"), new_code_cell("o")
-    test.outputs = [stream("careful\n", "stderr"), stream("fine\n")]
-    other.outputs = [stream("careful\n", "stderr")]
-    nb = new_notebook(cells=[test, other])
-    UnscoreStderr().preprocess(nb, {})
-    assert test.outputs[0].output_type == "display_data"
-    assert test.outputs[0].data["text/plain"] == "[stderr] careful\n"
-    assert test.outputs[1] == stream("fine\n") and other.outputs == [stream("careful\n", "stderr")]
+# ---------------------------------------------------------------- the channel and the judge
+
+def roundtrip(value, callbacks=None):
+    arrays = {}
+    tree = wire.encode(value, arrays, callbacks)
+    return wire.decode(json.loads(json.dumps(tree)), {k: data for k, (_, data) in arrays.items()},
+                       (lambda k: ("callback", k)) if callbacks is not None else None)
 
 
-# ---------------------------------------------------------------- probes
-
-def test_a_test_that_passed_inside_is_overruled_by_a_failed_probe():
-    passed, failed, unguarded = graded("t1", "test_a"), graded("t2", "test_b"), graded("t3", "test_c")
-    failed.outputs = [error_output("CheckFailed", "wrong")]
-    nb = new_notebook(cells=[passed, failed, unguarded])
-    tested = {"test_a": {"a"}, "test_b": {"a"}, "test_c": {"c"}}
-    JudgeProbes.overrule(nb, tested, {"a": "a(...) on the grader's input 1: expected 1, got 2", "c": None})
-    assert passed.outputs[-1].ename == "OutsideCheckFailed" and "expected 1, got 2" in passed.outputs[-1].evalue
-    assert [o.ename for o in failed.outputs] == ["CheckFailed"] and unguarded.outputs == []
-    assert record.status_and_reason(record.events(nb))[0] == "tampered"
-
-
-def test_a_function_whose_probe_did_not_run_is_not_trusted():
-    cell = graded("t", "test_a")
-    nb = new_notebook(cells=[cell])
-    JudgeProbes.overrule(nb, {"test_a": {"a"}}, {})
-    assert "a was not checked" in cell.outputs[-1].evalue
+def test_the_channel_carries_data_and_nothing_else():
+    rng = np.random.default_rng(5)
+    value = [(np.eye(2), np.float32(1.5)), {"k": (1, "s", None, True)}, 2.5, 7, rng]
+    back = roundtrip(value)
+    assert np.array_equal(back[0][0], np.eye(2)) and isinstance(back[0], tuple)
+    assert back[0][1] == np.float32(1.5) and back[0][1].dtype == np.float32
+    assert back[1] == {"k": (1, "s", None, True)} and back[2:4] == [2.5, 7]
+    assert back[4].integers(0, 10**9) == np.random.default_rng(5).integers(0, 10**9)
+    callbacks = []
+    assert roundtrip([np.tanh, len], callbacks) == [("callback", 0), ("callback", 1)] and callbacks == [np.tanh, len]
+    unusable = roundtrip([object(), np.array(["a"]), lambda z: z])
+    assert all(isinstance(v, wire.Unusable) for v in unusable)
+    assert repr(unusable[0]) == "<a object object>"
 
 
-def save(folder, name, manifest, **arrays):
-    (folder / f"{name}.json").write_text(json.dumps(manifest) if not isinstance(manifest, str) else manifest)
-    np.savez(folder / f"{name}.npz", **arrays)
-
-
-def test_probe_results_are_rebuilt_from_manifest_and_arrays(tmp_path):
-    save(tmp_path, "f", {"calls": [{"value": {"list": [{"array": "a0"}, {"none": True}]}},
-                                   {"error": "ValueError: no"},
-                                   {"value": {"type": "dict"}, "warning": "careful"},
-                                   {"value": {"none": True}},
-                                   {"missing_call": ["backprop"]}]},
-         a0=np.arange(3))
-    results = judges.read_results(tmp_path, "f", 6)
-    (first, _), (second, _), (third, warning), (fourth, _), (fifth, _), (sixth, _) = results
-    assert isinstance(first, list) and np.array_equal(first[0], [0, 1, 2]) and first[1] is None
-    assert second.what == "raised ValueError: no"
-    assert third.what == "returned a dict" and warning == "careful"
-    assert fourth.what == "returned None" and fifth.what == "never called backprop"
-    assert sixth.what == "returned nothing"
-    assert judges.read_results(tmp_path, "g", 2) is None  # the probe never ran
-
-
-@pytest.mark.parametrize("manifest, arrays", [
-    ("{not json", {}),
-    ({"calls": [{"value": {"array": "missing"}}]}, {}),
-    ({"calls": [{"value": {"odd": 1}}]}, {}),
-    ({"calls": ["a string"]}, {}),
-    ({"calls": {"0": {}}}, {}),
-    ({"calls": [{"value": {"array": "a0"}}]}, {"a0": np.array([object()], dtype=object)}),
+@pytest.mark.parametrize("tree, arrays", [
+    ({"a": "missing"}, {}),
+    ({"odd": 1}, {}),
+    ({"l": "not a list"}, {}),
+    ({"rng": "not a state"}, {}),
 ])
-def test_forged_probe_results_fail_the_probe(tmp_path, manifest, arrays):
-    save(tmp_path, "f", manifest, **arrays)
-    [(value, _)] = judges.read_results(tmp_path, "f", 1)
-    assert isinstance(value, judges.Failure) and "unreadable" in value.what
+def test_forged_answers_are_refused(tree, arrays):
+    with pytest.raises(Exception):
+        wire.decode(tree, arrays)
 
 
-def test_deeply_nested_or_huge_results_are_not_read(tmp_path):
-    node = {"array": "a0"}
-    for _ in range(judges.MAX_DEPTH + 5):
-        node = {"list": [node]}
-    save(tmp_path, "deep", {"calls": [{"value": node}]}, a0=np.zeros(1))
-    assert "unreadable" in judges.read_results(tmp_path, "deep", 1)[0][0].what
-    (tmp_path / "big.json").write_text(" " * (judges.MAX_MANIFEST_BYTES + 1))
-    np.savez(tmp_path / "big.npz")
-    assert "unreadable" in judges.read_results(tmp_path, "big", 1)[0][0].what
+def test_oversized_or_deep_answers_are_not_read(tmp_path):
+    node = 1
+    for _ in range(wire.MAX_DEPTH + 5):
+        node = {"l": [node]}
+    with pytest.raises(ValueError):
+        wire.decode(node, {})
+    (tmp_path / "answer.json").write_text(" " * (wire.MAX_JSON_BYTES + 1))
+    np.savez(tmp_path / "answer.npz")
+    with pytest.raises(ValueError, match="1 MiB"):
+        wire.read(tmp_path, "answer")
+    with pytest.raises(ValueError, match="no answer"):
+        wire.read(tmp_path, "nothing")
+    wire.write(tmp_path, "pickled", {"a": "a0"}, {"a0": (None, np.array([object()], dtype=object))})
+    with pytest.raises(ValueError):  # allow_pickle=False
+        wire.read(tmp_path, "pickled")
+
+
+class InProcess:
+    """A judge's link that serves the calls with wire.serve on a namespace
+    of this process, through the channel's files, as the kernel would."""
+
+    def __init__(self, folder, namespace):
+        self.folder, self.namespace, self.counting = folder, namespace, None
+        self.callbacks = []
+
+    def describe(self, names):
+        wire.write(self.folder, "request", {"names": list(names)}, {})
+        wire.serve("describe", self.folder, self.namespace)
+        return wire.read(self.folder, "answer")[0]
+
+    def call(self, name, args, kwargs):
+        import builtins
+
+        arrays, callbacks = {}, []
+        request = {"name": name, "args": wire.encode(list(args), arrays, callbacks),
+                   "kwargs": wire.encode(dict(kwargs), arrays, callbacks)}
+        if self.counting:
+            request["count"] = list(self.counting[0])
+        wire.write(self.folder, "request", request, arrays)
+        real_input = builtins.input
+
+        def callback(prompt):
+            tree, found = wire.read(self.folder, "callback")
+            value = callbacks[tree["k"]](*wire.decode(tree["args"], found))
+            out = {}
+            wire.write(self.folder, "callback_answer", {"value": wire.encode(value, out)}, out)
+            return ""
+        builtins.input = callback
+        try:
+            wire.serve("call", self.folder, self.namespace)
+        finally:
+            builtins.input = real_input
+        answer, out = wire.read(self.folder, "answer")
+        for i, tree in answer["changed"]:
+            np.copyto(wire.arrays_in([args, kwargs])[i], wire.decode(tree, out))
+        if self.counting:
+            for counted, n in answer["counts"].items():
+                self.counting[1][counted] += n
+        return judge.result_of(answer, wire.decode(answer["value"], out) if "value" in answer else None)
+
+
+def test_the_judge_runs_the_lessons_tests_on_the_students_functions(tmp_path):
+    """Lesson 01's test cells in the judge, with the solutions and with
+    mistakes, the calls served through the channel: the verdicts and
+    messages of the notebook's own tests."""
+    from autograder import sample_class
+
+    def verdicts(code):
+        namespace = {}
+        exec("import numpy as np\n" + code, namespace)
+        j = judge.Judge("01_single_unit", InProcess(tmp_path, namespace))
+        return {grade_id: j.run(grade_id) for grade_id in j.tests}
+
+    solved = "\n".join(sample_class.answer("01_single_unit", name)
+                       for name in ("weighted_sum", "step", "sigmoid", "unit_output"))
+    results = verdicts(solved)
+    assert all(not any(o.output_type == "error" for o in outs) for outs in results.values()), results
+    assert "weighted_sum passes the visible tests" in results["test_weighted_sum"][0].text
+    overflows = solved + "\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"
+    results = verdicts(overflows)
+    [error] = [o for o in results["test_sigmoid_stable"] if o.output_type == "error"]
+    assert "overflow" in error.evalue                 # the warning, given again in the judge
+    assert not any(o.output_type == "error" for o in results["test_sigmoid"])  # only the stable test fails
+    unwritten = solved + "\ndef step(z):\n    raise NotImplementedError()\n"
+    [error] = [o for o in verdicts(unwritten)["test_step"] if o.output_type == "error"]
+    assert error.evalue.startswith("step is not written yet")
+    in_place = solved + "\ndef step(z):\n    z[...] = np.where(z >= 0, 1.0, 0.0)\n    return z\n"
+    [error] = [o for o in verdicts(in_place)["test_step"] if o.output_type == "error"]
+    assert "changed its input array in place" in error.evalue
+
+
+def test_a_judge_function_argument_is_computed_in_the_judge(tmp_path):
+    seen = []
+    namespace = {"apply": lambda g, z: g(z) + 1}
+    link = InProcess(tmp_path, namespace)
+    assert judge.Student("apply", link, None)(lambda z: seen.append(z) or z * 2, 3.0) == 7.0
+    assert seen == [3.0]
 
 
 # ---------------------------------------------------------------- links
@@ -305,28 +387,39 @@ def test_what_the_kernel_leaves_in_its_folder_is_not_followed(tmp_path):
 
 # ---------------------------------------------------------------- feedback
 
-def test_feedback_shows_no_hidden_test_and_nothing_printed_while_it_ran(tmp_path):
+def test_feedback_shows_no_hidden_test(tmp_path):
     from autograder.feedback import HideHiddenTests
 
     hidden = graded("check(f)\n### BEGIN HIDDEN TESTS\nassert f(12345) == 'secret answer'\n"
                     "### END HIDDEN TESTS", "test_weighted_sum")
-    hidden.outputs = [stream("assert f(12345) == 'secret answer'\n"), stream("noise", "stderr")]
-    failed = graded("### BEGIN HIDDEN TESTS\nassert f(777777) == 'other secret'\n### END HIDDEN TESTS",
-                    "test_step")
-    failed.outputs = [error_output("OutsideCheckFailed", "assert f(777777) == 'other secret'")]
-    later = new_code_cell("print(stolen)")
-    later.outputs = [stream("stolen: assert f(12345) == 'secret answer'\nmine\n")]
-    visible = graded("check(f)", "test_sigmoid")
-    visible.outputs = [stream("my own output\n")]
-    nb = new_notebook(cells=[hidden, failed, later, visible])
-    nb.metadata[record.KEY] = {"probes": {"step": "step(...) on the grader's input 1: expected 1, got 0"}}
+    hidden.outputs = [stream("f passes the visible tests\n")]
+    nb = new_notebook(cells=[hidden])
     HideHiddenTests().preprocess(nb, resources(tmp_path))
-    text = nbformat.writes(nb)
-    assert "secret" not in text and "12345" not in text and "777777" not in text and "noise" not in text
-    assert hidden.source == "check(f)" and [o.text for o in hidden.outputs][0].startswith("passed")
-    assert failed.outputs[0].ename == "TestFailed" and "expected 1, got 0" in failed.outputs[0].evalue
-    assert later.outputs[0].text.endswith("\nmine\n")
-    assert visible.outputs == [stream("my own output\n")]  # a cell without hidden tests is as it ran
+    assert "secret" not in nbformat.writes(nb) and hidden.source == "check(f)"
+    assert hidden.outputs == [stream("f passes the visible tests\n")]
+
+
+def test_feedback_has_no_live_script_and_a_bounded_size(tmp_path):
+    from autograder.feedback import LimitSourceSize, SanitizeStudentHTML
+
+    lesson_text = nbformat.read(course.student_notebook("01_single_unit"), as_version=4).cells[0].source
+    code = new_code_cell("# " + "x" * 300_000)
+    code.outputs = [new_output("display_data", data={
+        "text/html": '<b>hi</b><script>alert(1)</script><img src=x onerror="alert(2)">'
+                     '<a href="javascript:alert(3)">link</a>',
+        "image/svg+xml": "<svg onload='alert(4)'/>", "application/javascript": "alert(5)",
+        "text/plain": "hi"})]
+    nb = new_notebook(cells=[new_markdown_cell(lesson_text), new_markdown_cell("<script>alert(6)</script>"),
+                             code, nbformat.v4.new_raw_cell("<script>alert(7)</script>",
+                                                            metadata={"raw_mimetype": "text/html"})])
+    LimitSourceSize().preprocess(nb, resources(tmp_path))
+    SanitizeStudentHTML().preprocess(nb, resources(tmp_path))
+    text = "\n".join([c.source for c in nb.cells] + [v for o in code.outputs for v in o.data.values()])
+    assert live_script(text) == [] and "alert(4)" not in text and "alert(5)" not in text
+    assert nb.cells[0].source == lesson_text                       # the lesson's own markdown as it is
+    assert nb.cells[1].source == "<pre>&lt;script&gt;alert(6)&lt;/script&gt;</pre>"
+    assert "<b>hi</b>" in code.outputs[0].data["text/html"] and code.outputs[0].data["text/plain"] == "hi"
+    assert len(code.source) < 100_100 and "more characters of this cell are not shown" in code.source
 
 
 # ---------------------------------------------------------------- execute

@@ -1,0 +1,58 @@
+"""nnlib as a grading kernel sees it: without the lesson's exercises.
+
+nnlib holds a worked version of every exercise, for the lessons'
+demonstrations. A kernel being graded must not be able to call them (or
+read them): a student function that calls nnlib's `sigmoid` would pass
+every test. So the sandbox mounts, in nnlib's place, a copy whose
+functions named like the lesson's exercises (and the few that do an
+exercise's work under another name) keep their signature and docstring
+but only raise "not available while grading". Every other function is
+unchanged, so a student may still use nnlib's functions of other lessons.
+The demonstrations that use a blocked function fail while grading; grades
+never depend on them (the judge, judge.py, grades only the test cells).
+"""
+import ast
+import atexit
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from .judge import lesson_tests
+
+# Functions that do an exercise's work under another name.
+ALSO = {"backprop": ("backward", "nn_cost_and_gradients"), "nn_cost": ("nn_cost_and_gradients",)}
+
+
+def blocked_names(lesson):
+    names = set(lesson_tests(lesson)[1])
+    return sorted(names.union(*(ALSO.get(name, ()) for name in names)))
+
+
+def message(name):
+    return (f"nnlib's {name} is not available while your notebook is graded: "
+            "the exercise asks you to write it yourself")
+
+
+def without(source, names):
+    """Python source with the bodies of the top-level functions `names` replaced."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            docstring = ast.get_docstring(node, clean=False)
+            raise_ = ast.parse(f"raise RuntimeError({message(node.name)!r})").body
+            node.body = ([ast.Expr(ast.Constant(docstring))] if docstring else []) + raise_
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+@lru_cache(maxsize=None)
+def nnlib_copy(lesson, nnlib_dir):
+    """A folder holding nnlib without `lesson`'s exercises (made once per
+    process, removed when it ends)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"autograder-nnlib-{lesson}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    names = set(blocked_names(lesson))
+    for path in sorted(Path(nnlib_dir).glob("*.py")):
+        (folder / path.name).write_text(without(path.read_text(), names))
+    folder.chmod(0o755)
+    return folder

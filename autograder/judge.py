@@ -1,0 +1,207 @@
+"""The judge: every test cell, hidden tests and all, runs in the grader's
+own process, never in the student's kernel.
+
+When the execution of a notebook (execute.py) reaches a test cell, it
+hands the cell to the judge instead of the kernel. The judge runs the
+instructor's version of the cell (from solutions/, whatever the
+submission holds) with the grader's own NumPy, nnlib and nnlib.checks.
+The student's functions are there as stand-ins (`Student`) that call the
+real ones in the kernel through the data-only channel of wire.py: the
+kernel receives the inputs of a call and answers with what the function
+returned; it never sees a test's source, its expected values or a
+reference. A function argument of the judge's (an activation, a cost to
+differentiate) stays in the judge: the kernel gets a stand-in that asks
+the judge for its values while the call lasts.
+
+A test cell passes when its code runs to the end in the judge. What the
+cell shows in the feedback is what the judge made: the lines the visible
+part printed, and the failure, if any. Nothing the kernel prints, displays
+or hooks reaches a test cell, so nothing the kernel does can change a score.
+"""
+import ast
+import builtins
+import contextlib
+import inspect
+import io
+import types
+import warnings
+from functools import lru_cache
+
+import nbformat
+
+from . import course
+
+HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+MAX_PRINTED = 20_000   # characters of a visible part's printout kept
+MAX_MESSAGE = 3_000    # characters of a failure's message kept
+PREAMBLE = ("import inspect, math, time, warnings\nimport numpy as np\nimport nnlib\n"
+            "import nnlib.gradcheck\nimport nnlib.network\n")
+
+
+class KernelFailed(Exception):
+    """The kernel could not answer a call (it timed out, died or wrote no answer)."""
+
+
+@lru_cache(maxsize=None)
+def lesson_tests(lesson):
+    """({grade id: (visible code, hidden code)} of the lesson's test cells, in
+    order; the names the exercise cells define; the lesson's own imports),
+    read from the instructor's notebook."""
+    nb = nbformat.read(course.source_notebook(lesson), as_version=4)
+    tests, names, imports = {}, [], []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code":
+            continue
+        if meta.get("grade") and not meta.get("solution"):
+            visible, _, hidden = cell.source.partition(HIDDEN)
+            tests[meta["grade_id"]] = (visible, hidden.replace(END_HIDDEN, ""))
+        elif meta.get("solution"):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.FunctionDef) and node.name not in names:
+                    names.append(node.name)
+        else:
+            try:
+                imports += [ast.unparse(node) for node in ast.parse(cell.source).body
+                            if isinstance(node, (ast.Import, ast.ImportFrom))]
+            except SyntaxError:   # a cell of IPython magics
+                pass
+    return tests, tuple(names), "\n".join(dict.fromkeys(imports))
+
+
+class Student:
+    """The stand-in of one of the student's functions: calling it calls the
+    function of that name in the kernel, with the same arguments, and
+    returns what it returned, raises what it raised (as the same kind of
+    exception), and gives the warnings it gave."""
+
+    def __init__(self, name, link, parameters):
+        self.__name__ = self.__qualname__ = name
+        self._link = link
+        if parameters is not None:
+            kinds = inspect.Parameter
+            self.__signature__ = inspect.Signature([
+                kinds(str(p), getattr(kinds, str(kind)), default=None if has_default else kinds.empty)
+                for p, kind, has_default in parameters])
+
+    def __call__(self, *args, **kwargs):
+        return self._link.call(self.__name__, args, kwargs)
+
+    def __repr__(self):
+        return f"<your function {self.__name__}>"
+
+
+def raise_in(function_name, error):
+    """Raise `error` from a frame named `function_name`, as if that function
+    had raised it (checks.call names where NotImplementedError came from)."""
+    def _raise(error):
+        raise error
+    frame = types.FunctionType(_raise.__code__.replace(co_name=function_name), {})
+    frame(error)
+
+
+def _exception(kind, text):
+    """An exception of the builtin class named `kind`, else of a new class of that name."""
+    cls = getattr(builtins, kind, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = type(kind if kind.isidentifier() else "Error", (Exception,), {})
+    return cls(text)
+
+
+class Counting:
+    """The judge's ``checks.counting_calls``: counts, in the kernel, the calls
+    of the named functions while the student's functions run. It stands in
+    for nnlib.checks' own while a test cell runs in the judge (a grading
+    worker judges one notebook at a time)."""
+
+    def __init__(self, link):
+        self.link = link
+
+    @contextlib.contextmanager
+    def __call__(self, namespace, *names):
+        counts = dict.fromkeys(names, 0)
+        self.link.counting = (names, counts)
+        try:
+            yield counts
+        finally:
+            self.link.counting = None
+
+
+class Judge:
+    """The test cells of one notebook, run in order in one namespace of the
+    judge's. `link` talks to the kernel (execute.SandboxedExecute)."""
+
+    def __init__(self, lesson, link):
+        from nnlib import checks
+
+        self.tests, self.names, imports = lesson_tests(lesson)
+        self.link = link
+        self.namespace = {"__name__": "__judge__"}
+        exec(PREAMBLE, self.namespace)
+        for line in imports.splitlines():
+            try:
+                exec(line, self.namespace)
+            except Exception:  # an import the judge does not need (a plotting module)
+                pass
+        self.namespace["checks"] = checks
+        self.counting = Counting(link)
+
+    def run(self, grade_id):
+        """The outputs of test cell `grade_id`: what its visible part printed,
+        and an error output if it failed."""
+        visible, hidden = self.tests[grade_id]
+        described = self.link.describe(self.names)
+        for name in self.names:
+            entry = described.get(name) or {}
+            self.namespace[name] = Student(name, self.link, entry.get("parameters"))
+        printed = _Bounded(MAX_PRINTED)
+        outputs, failure = [], None
+        checks = self.namespace["checks"]
+        counting_calls, checks.counting_calls = checks.counting_calls, self.counting
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(compile(visible, f"<{grade_id}>", "exec"), self.namespace)
+            with contextlib.redirect_stdout(_Bounded(0)):
+                exec(compile(hidden, f"<{grade_id}, hidden>", "exec"), self.namespace)
+        except Exception as error:
+            failure = error
+        finally:
+            checks.counting_calls = counting_calls  # (the checks' own calls use it too)
+        if printed.getvalue():
+            outputs.append(nbformat.v4.new_output("stream", name="stdout", text=printed.getvalue()))
+        if failure is not None:
+            text = str(failure) if str(failure) else "a check failed"
+            outputs.append(nbformat.v4.new_output(
+                "error", ename=type(failure).__name__, evalue=text[:MAX_MESSAGE],
+                traceback=[f"{type(failure).__name__}: {text[:MAX_MESSAGE]}"]))
+        return outputs
+
+
+class _Bounded(io.StringIO):
+    """A StringIO that keeps at most `limit` characters."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+
+    def write(self, text):
+        room = self.limit - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        return len(text)
+
+
+def result_of(answer, value):
+    """What a call's answer means in the judge: `value`, or the exception the
+    function raised. Its warnings are given again here, under the test's filters."""
+    for kind, text in answer.get("warnings", []):
+        category = getattr(builtins, str(kind), None)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            category = UserWarning
+        warnings.warn(str(text), category, stacklevel=3)
+    if "error" in answer:
+        error = answer["error"]
+        raise_in(str(error.get("raised_in") or "function")[:60],
+                 _exception(str(error.get("type", "Exception"))[:60], str(error.get("text", ""))))
+    return value
