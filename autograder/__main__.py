@@ -1,7 +1,7 @@
 """Instructor commands.
 
     python -m autograder release [--lesson NAME ...]
-    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force]
+    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force] [--no-canary]
         [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups]
     python -m autograder report grades.csv [--png PATH] [--lms canvas|moodle [--lms-out PATH] [--roster CSV]]
 """
@@ -54,6 +54,9 @@ def build_parser():
                                    "the course folder (alone: the course's own, gradebook.db of the repository)")
     grade_parser.add_argument("--force", action="store_true",
                               help="regrade every notebook, not only the new or changed ones")
+    grade_parser.add_argument("--no-canary", dest="canary", action="store_false",
+                              help="do not grade the instructor's solutions first (a broken set-up then "
+                                   "grades every notebook 0)")
 
     report_parser = commands.add_parser(
         "report", help="pass rates per lesson and test, and a histogram of the scores")
@@ -79,7 +82,7 @@ def main(argv=None):
         from .sandbox import SandboxError
         try:
             grade(args.submissions, args.out, jobs=args.jobs, lessons=args.lessons,
-                  gradebook=args.gradebook, force=args.force, limits=limits_of(args))
+                  gradebook=args.gradebook, force=args.force, limits=limits_of(args), canary=args.canary)
         except SandboxError as error:
             raise SystemExit(f"grade: {error}")
     elif args.command == "report":

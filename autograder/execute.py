@@ -16,20 +16,25 @@ for untrusted notebooks.
 - it holds at most `max_held_output` characters of any cell's output, so
   a notebook that prints gigabytes cannot fill the grader's memory (what
   is kept in the end is the next step's job: outputs.LimitOutputSize);
+  widgets' messages are dropped, so an Output widget cannot hold more;
+- test cells are not run in the kernel: the judge runs them (judge.py),
+  calling the student's functions in the kernel through wire.py;
 - once the kernel is gone, whatever it left in its folder that is not a
   plain file or folder (a symbolic link, a named pipe) is removed, so
   nbgrader never writes through it.
 
-Everything else (probes, output limits, scoring) is done by the steps
-around it (pipeline.py).
+Everything else (output limits, scoring) is done by the steps around it
+(pipeline.py).
 """
 import os
 import shutil
 import stat
 import time
+from functools import lru_cache
 from pathlib import Path
 from queue import Empty
 
+import nbformat
 import numpy as np
 import zmq.asyncio
 from nbclient import NotebookClient
@@ -39,7 +44,7 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, Unicode
 
-from . import limits, record, wire
+from . import course, limits, record, wire
 from .judge import Judge, KernelFailed, result_of
 from .course import DEFAULT_LIMITS as LIMITS
 from .outputs import error_output, output_size
@@ -107,6 +112,10 @@ class SandboxedExecute(Execute):
             return None
         return out
 
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widgets are neither kept nor rendered while grading: what an Output
+        widget captures goes to its cell's outputs, which are bounded."""
+
     # ---------------------------------------------------------------- running
 
     def preprocess(self, nb, resources, km=None):
@@ -118,6 +127,8 @@ class SandboxedExecute(Execute):
             shutil.copytree(self.matplotlib_cache, self.workdir / ".matplotlib", dirs_exist_ok=True)
         self._uid = limits.kernel_uid() if os.geteuid() == 0 else None
         self._folders = limits.Folders(self.workdir, self.work_bytes, self.tmp_bytes, self._uid)
+        for notebook in self.workdir.glob("*.ipynb"):  # it holds the hidden tests; nbgrader rewrites it after
+            notebook.unlink()
         self._cgroup = None
         try:
             found = limits.usable_cgroups() if self.cgroups else None
@@ -190,6 +201,19 @@ class SandboxedExecute(Execute):
             self._note_limits(nb, cell, where)
             if any(out.output_type == "error" and out.ename == "CellTimeoutError" for out in cell.outputs):
                 record.note(nb, "timeout", f"{where} ran past {self.timeout} s and was interrupted")
+            self._note_setup_fault(nb, cell, where)
+
+    def _note_setup_fault(self, nb, cell, where):
+        """A cell of the lesson's own code (not the student's) that cannot
+        import what the course installs: the grading set-up is broken, and
+        the row must say so, not score the student 0."""
+        if cell.source not in lesson_code(self._lesson):
+            return
+        for out in cell.outputs:
+            if out.output_type == "error" and out.ename in ("ModuleNotFoundError", "ImportError"):
+                record.note(nb, "error", f"{record.SETUP_FAULT}: the lesson's own {where} failed with "
+                                         f"{out.ename}: {out.evalue[:200]}")
+                return
 
     # ---------------------------------------------------------------- the judge's calls
 
@@ -218,8 +242,10 @@ class SandboxedExecute(Execute):
             request["count"] = list(self.counting[0])
         try:
             answer, out = self._ask("call", request, arrays, callbacks)
+            if not isinstance(answer, dict):
+                raise ValueError("not an answer")
             value = wire.decode(answer["value"], out) if "value" in answer else None
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise KernelFailed(f"{name}(...) left no answer the grader can read ({error})") from None
         for i, tree in answer.get("changed", []):  # what the function changed in place
             inputs = wire.arrays_in([args, kwargs])
@@ -398,6 +424,20 @@ def _polled_in_slices(get_msg, step=0.5):
     return get_msg_sliced
 
 
+@lru_cache(maxsize=None)
+def lesson_code(lesson):
+    """The sources of the released lesson's code cells that are not exercises."""
+    nb = nbformat.read(course.student_notebook(lesson), as_version=4)
+    return frozenset(cell.source for cell in nb.cells
+                     if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution"))
+
+
 def _cell_name(cell, index):
+    """A cell as the student knows it: its grade id, else its number in their
+    own file (intake noted it) and its first line."""
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    return f"cell {grade_id}" if grade_id else f"cell {index + 1}"
+    if grade_id:
+        return f"cell {grade_id}"
+    number = cell.metadata.get(record.KEY, {}).get("cell", index + 1)
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    return f"cell {number} ({first[:40]}{'...' if len(first) > 40 else ''})"

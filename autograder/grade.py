@@ -36,7 +36,7 @@ from pathlib import Path
 import nbformat
 
 from . import course, record
-from .intake import find_submissions, row
+from .intake import Job, find_submissions, row
 from .limits import private_mounts, remove_stale_cgroups
 from .release import nbgrader_api
 from .state import State
@@ -168,7 +168,8 @@ def nbgrader_error(log):
     (its last line only says "Please see the above traceback"), else the
     log's last line."""
     lines = log.strip().splitlines()  # a traceback's code lines are indented, its exception is not
-    exceptions = [line for line in lines if re.match(r"[\w.]+(Error|Exception|Exit|Interrupt)\b", line)]
+    exceptions = [line for line in lines if re.match(r"[\w.]+(Error|Exception|Exit|Interrupt)\b", line)
+                  and "NbGraderException" not in line]  # nbgrader's own wrapper says "see above"
     return (exceptions or lines or ["no message"])[-1].strip()
 
 
@@ -186,14 +187,17 @@ def _number(x):
 # ---------------------------------------------------------------- the command
 
 def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False,
-          limits=course.DEFAULT_LIMITS):
+          limits=course.DEFAULT_LIMITS, canary=True):
     """Grade every submission with the kernels' `limits` (course.Limits);
     write the CSVs, feedback and autograded notebooks (course.Outputs of
     the grades CSV `out`). Rows kept from an earlier run (state.py) are
-    reused unless `force`."""
+    reused unless `force`. First, unless `canary` is False, the
+    instructor's solutions of the lessons to grade are graded as a
+    student's: if one does not get full marks, nobody is graded."""
     from .sandbox import check_sandbox
 
     check_sandbox()
+    check_checkout()
     remove_stale_cgroups()  # a killed run's
     outputs = course.Outputs(Path(out).resolve())
     outputs.folder.mkdir(parents=True, exist_ok=True)
@@ -223,7 +227,19 @@ def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False
         for r in rows:
             if r["max_score"] is None:
                 r["max_score"] = totals.get(r["lesson"], 0)
+        lessons_graded = sorted({job.lesson for job, _ in todo})
+        if canary and lessons_graded:
+            started_canary = time.monotonic()
+            problems = run_canary(pool, lessons_graded, template, limits, Path(work) / "canary")
+            if problems:
+                raise SystemExit("grade: " + "\n\n".join(problems) + "\n\nNobody was graded. Fix the set-up "
+                                 "and run again (or, to grade anyway, --no-canary).")
+            print(f"canary: the solutions of {', '.join(lessons_graded)} get full marks "
+                  f"({time.monotonic() - started_canary:.1f} s)", flush=True)
+        elif lessons_graded:
+            print("warning: --no-canary: the grading set-up was not checked on the solutions first", flush=True)
         futures = {pool.submit(grade_one, job, outputs, template, limits): (job, key) for job, key in todo}
+        setup_faults = 0
         for done, future in enumerate(as_completed(futures), start=1):
             job, key = futures[future]
             try:
@@ -241,6 +257,11 @@ def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False
             print(f"[{done:>{len(str(len(todo)))}}/{len(todo)}] {job.student} {job.lesson}: "
                   f"{r['score']:g}/{r['max_score']:g} {r['status']} "
                   f"({result['seconds']:.1f} s)", flush=True)
+            setup_faults = setup_faults + 1 if record.SETUP_FAULT in r["reason"] else 0
+            if setup_faults >= MAX_SETUP_FAULTS:
+                raise SystemExit(f"grade: {MAX_SETUP_FAULTS} notebooks in a row ended with: {r['reason']}\n"
+                                 f"Stopped; the finished rows are kept in {kept.path}. Fix the set-up and "
+                                 "run again to continue.")
     rows.sort(key=lambda r: (r["student"], r["lesson"]))
     tests.sort(key=lambda r: (r["student"], r["lesson"], r["test"]))
     _write_csv(outputs.grades, course.GRADE_FIELDS, rows)
@@ -252,6 +273,73 @@ def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False
         write(gradebook, submissions, rows, tests, outputs.autograded_folder)
         print(f"wrote the grades into the gradebook {gradebook}")
     return rows
+
+
+MAX_SETUP_FAULTS = 3   # notebooks in a row whose set-up failed before the run stops
+CANARY = "canary-solutions"
+
+
+def run_canary(pool, lessons, template, limits, folder):
+    """Grade the instructor's solution of each lesson, as a student's hand-in,
+    through the same workers, sandbox, limits and judge: [] if each gets
+    full marks, else what went wrong, lesson by lesson."""
+    from . import sample_class
+
+    outputs = course.Outputs(folder / "grades.csv")
+    futures = {}
+    for lesson in lessons:
+        notebook = sample_class.write(folder / "submitted", CANARY, lesson, sample_class.submission(lesson))
+        futures[lesson] = pool.submit(grade_one, Job(CANARY, lesson, notebook), outputs, template, limits)
+    problems = []
+    for lesson, future in futures.items():
+        result = future.result()
+        r = result["row"]
+        failed = [t["test"] for t in result["tests"] if t["score"] != t["max_score"]]
+        if r["status"] == "ok" and not failed and result["tests"]:
+            continue
+        problem = (f"the canary failed: the instructor's solution of {lesson} got {r['score']:g} "
+                   f"points, not full marks ({r['status']}: {r['reason']})")
+        if failed:
+            problem += f"\n  failed: {', '.join(failed)}"
+        autograded = outputs.autograded(CANARY, lesson)
+        first = first_error(autograded) if autograded.exists() else None
+        if first:
+            problem += f"\n  the first error: {first}"
+            if "No module named 'nnlib'" in first:
+                problem += nnlib_hint()
+        problems.append(problem)
+    return problems
+
+
+def first_error(notebook_path):
+    """'cell N: Error: message' of the first error output in a graded notebook."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    for number, cell in enumerate(nb.cells, start=1):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                return f"{'cell ' + grade_id if grade_id else f'cell {number}'}: {out.ename}: {out.evalue[:300]}"
+    return None
+
+
+def nnlib_hint():
+    from .sandbox import NNLIB_DIR
+    return (f"\n  The kernel imports nnlib from {NNLIB_DIR}, the grader's own (mounted read-only in "
+            "the sandbox). Check that it is there and importable: "
+            f"{sys.executable} -m pip install -e {course.ROOT}")
+
+
+def check_checkout():
+    """Refuse to grade with an nnlib that is not the one of this checkout."""
+    from importlib.util import find_spec
+
+    used = Path(find_spec("nnlib").origin).resolve().parent
+    own = course.ROOT / "nnlib"
+    if used != own:
+        raise SystemExit(f"grade: this grader ({course.ROOT}) would grade with the nnlib of another "
+                         f"checkout:\n  used:     {used}\n  expected: {own}\nRun it from its own "
+                         f"environment, or make this checkout's the one installed: "
+                         f"{sys.executable} -m pip install -e {course.ROOT}")
 
 
 def _reuse(kept, found, outputs, force):

@@ -205,6 +205,8 @@ class Intake(NbGraderPreprocessor):
         released = nbformat.read(Path(self.release_folder) / lesson / course.notebook_name(lesson),
                                  as_version=4)
         record.reset(nb)
+        for number, cell in enumerate(nb.cells, start=1):  # the cell's place in the student's own file
+            cell.metadata[record.KEY] = {"cell": number}
         changes = cell_changes(nb, released)
         if changes:
             record.note(nb, "tampered", "the lesson's graded cells were changed (" + "; ".join(changes)

@@ -6,6 +6,7 @@ notebook with the rest; the grader reads it back from there for the
 grades CSV. A status is one of `SEVERITY`; the row shows the most serious.
 """
 KEY = "autograder"
+SETUP_FAULT = "the grading set-up is broken, not the notebook"  # begins such an error's reason
 SEVERITY = ["error", "memory", "processes", "disk", "crashed", "timeout", "tampered", "ok"]
 
 

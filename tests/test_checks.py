@@ -118,7 +118,7 @@ def test_a_wrong_value_renders_without_any_traceback():
     assert "\n".join(lines).endswith("Hint: return zeros")
 
 
-def test_compare_is_the_shared_rule_of_tests_and_probes():
+def test_compare_names_the_first_mismatch():
     assert checks.compare([np.ones(2), 1.0], [np.ones(2), 1.0 + 1e-9], "p") is None
     assert checks.compare(np.ones(3), np.ones(2), "p") == "p: expected shape (2,), got shape (3,)"
     assert checks.compare(0.5, 0.25, "f(...)") == "f(...): expected 0.25, got 0.5"

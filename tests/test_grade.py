@@ -351,7 +351,7 @@ def test_deleted_test_cell_is_restored(graded):
 
 
 @pytest.mark.parametrize("student, change", [("duplicates_test", "duplicated test_step"),
-                                             ("changes_points", "changed the points of test_step")])
+                                             ("changes_points", "test_step (points 2 -> 100)")])
 def test_duplicated_tests_and_changed_points_earn_nothing_extra(graded, student, change):
     points, max_points, status, reason = score(graded, student)
     assert (points, max_points, status) == (10, 10, "tampered") and change in reason
@@ -364,14 +364,10 @@ def test_added_graded_cell_earns_nothing(graded):
 
 @pytest.mark.parametrize("student", sorted(CHEATS))
 def test_forged_checks_earn_nothing(graded, student):
-    points, _, status, _reason = score(graded, student)
-    assert points == 0, graded["rows"][student]
-    assert status in ("tampered", "ok")
-
-
-def test_cheat_is_named_when_tests_passed_inside(graded):
-    assert score(graded, "cheat_helpers")[2] == "tampered"
-    assert "grader's own check outside it found" in score(graded, "cheat_numpy")[3]
+    """The tests run in the judge, outside the kernel: what the notebook does
+    to its own numpy, checks or exception handling changes no score."""
+    points, _, status, reason = score(graded, student)
+    assert (points, status, reason) == (0, "ok", "graded"), graded["rows"][student]
 
 
 @pytest.mark.parametrize("student, problem", [("not_a_notebook", "corrupt"), ("broken_json", "corrupt"),
@@ -570,17 +566,18 @@ def test_feedback_never_shows_a_hidden_test(graded, student):
     text = feedback_text(graded, student)
     shown = [line for line in hidden_lines() if line in text]
     assert not shown, shown[:3]
-    assert "passed (this test also ran hidden checks" in text or student == "cheat_numpy"
+    assert "passes the visible tests" in text or student == "cheat_numpy"
 
 
-def test_feedback_hides_what_the_student_printed_while_hidden_tests_ran(graded):
+def test_what_the_student_printed_while_the_judge_called_it_is_shown_nowhere(graded):
+    """The kernel never runs a test cell: its hooks see only the notebook's own
+    cells, and what a function prints while the judge calls it is dropped."""
     assert score(graded, "leaks_hidden")[:3] == (10, 10, "ok")
-    autograded = (graded["out"].parent / "autograded" / "leaks_hidden" / f"{LESSON}.ipynb").read_text()
-    # what they printed ("SOURCE: ..." and "STACK: [...]"; the code has "SOURCE:'")
-    assert "SOURCE: " in autograded and "STACK: [" in autograded
-    text = feedback_text(graded, "leaks_hidden")
-    assert "STACK: [" not in text  # step is only called by test cells
-    assert 0 < text.count("SOURCE: ") < autograded.count("SOURCE: ")
+    autograded = (graded["out"].parent / "autograded" / "leaks_hidden" / f"{LESSON}.ipynb")
+    outputs = "\n".join(o.get("text", "") for c in nbformat.read(autograded, as_version=4).cells
+                        if c.cell_type == "code" for o in c.outputs)
+    assert "SOURCE: " in outputs and "STACK: [" not in outputs  # the hook ran; step was called by the judge
+    assert not [line for line in hidden_lines() if line in outputs]
 
 
 def test_a_failure_of_nbgrader_is_named_by_its_exception():
