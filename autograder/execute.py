@@ -37,6 +37,7 @@ from queue import Empty
 import nbformat
 import numpy as np
 import zmq.asyncio
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
@@ -86,7 +87,12 @@ class SandboxedExecute(Execute):
         self.km = None
         self.create_kernel_manager()
         self.start_new_kernel()
-        self.start_new_kernel_client()
+        try:
+            self.start_new_kernel_client()
+        except RuntimeError as error:  # say which kernel: a broken kernelspec is the grader's fault
+            spec = KernelSpecManager().get_kernel_spec("python3")
+            raise RuntimeError(f"{error}; its command is {' '.join(spec.argv[:3])} "
+                               f"(the kernelspec in {spec.resource_dir})") from None
         for channel in (self.kc.shell_channel, self.kc.iopub_channel):
             channel.get_msg = _polled_in_slices(channel.get_msg)
 

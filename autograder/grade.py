@@ -142,7 +142,7 @@ def _autograde(job, outputs, root, api):
     outcome = api.autograde(job.lesson, job.student, force=True, create=True)
     if not outcome["success"]:
         return dict(row=row(job.student, job.lesson, 0, None, "error", "nbgrader could not grade it: "
-                            + nbgrader_error(outcome.get("error") or outcome.get("log") or "")),
+                            + nbgrader_error((outcome.get("log") or "") + "\n" + (outcome.get("error") or ""))),
                     tests=[])
     autograded = root / "autograded" / job.student / job.lesson / name
     status, reason = record.status_and_reason(record.events(nbformat.read(autograded, as_version=4)))
@@ -168,7 +168,8 @@ def nbgrader_error(log):
     (its last line only says "Please see the above traceback"), else the
     log's last line."""
     lines = log.strip().splitlines()  # a traceback's code lines are indented, its exception is not
-    exceptions = [line for line in lines if re.match(r"[\w.]+(Error|Exception|Exit|Interrupt)\b", line)
+    exceptions = [line for line in map(str.strip, lines)
+                  if re.match(r"[\w.]+(Error|Exception|Exit|Interrupt)\b", line)
                   and "NbGraderException" not in line]  # nbgrader's own wrapper says "see above"
     return (exceptions or lines or ["no message"])[-1].strip()
 

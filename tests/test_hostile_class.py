@@ -280,9 +280,18 @@ def test_every_hand_in_has_its_row(graded):
     assert row(graded, "untouched") == (0, "ok", "graded")
 
 
-@pytest.mark.parametrize("student", sorted({**FORGED, **CHANNEL, **REFERENCE}))
-def test_forged_verdicts_subverted_channels_and_reference_code_earn_nothing(graded, student):
+@pytest.mark.parametrize("student", sorted({**FORGED, **REFERENCE}))
+def test_forged_verdicts_and_reference_code_earn_nothing(graded, student):
     assert row(graded, student) == (0, "ok", "graded"), graded["rows"][student]
+
+
+@pytest.mark.parametrize("student", sorted(CHANNEL))
+def test_a_subverted_channel_earns_nothing(graded, student):
+    """Wrong answers stay wrong whatever the kernel's side of the channel
+    says; an attack that breaks the kernel's own imports may also make its
+    cells time out."""
+    score, status, _ = row(graded, student)
+    assert score == 0 and status in ("ok", "timeout"), graded["rows"][student]
 
 
 def test_nnlibs_train_earns_nothing_in_lesson_07(graded):
