@@ -4,8 +4,9 @@
   ClearHiddenTests), with the outputs the judge gave it: what the visible
   part printed and, if the test failed, why. The hidden lines never ran in
   the student's kernel, so no other output can hold them.
-- `LimitSourceSize`: a cell's source is cut at `max_source` characters,
-  with a note, so a hand-in with a huge cell makes a feedback page of
+- `LimitSourceSize` (run in autograding, after the execution): a cell's
+  source is cut at `max_source` characters, with a note, so a hand-in
+  with a huge cell makes an autograded notebook and a feedback page of
   bounded size.
 
 - `SanitizeStudentHTML`: no script, no event handler, no ``javascript:``

@@ -19,17 +19,17 @@ Autograde (nbgrader's IgnorePattern and ClearMetadataPreprocessor, off unless
 configured, are left out):
   7. SandboxedExecute (*)    run the student's cells in the sandbox (deadlines, restarts)
                              and each test cell in the judge, outside it (judge.py)
-  8. LimitOutputSize (*)     characters kept per cell and per notebook
-  9. LimitOutput             lines kept per cell, traceback lines (nbgrader's)
- 10. SaveAutoGrades          a test cell with an error output scores 0, else its points
- 11. AssignLatePenalties
- 12. CheckCellMetadata
+  8. LimitSourceSize (*)     a cell's source cut to a bounded size, with a note
+  9. LimitOutputSize (*)     characters kept per cell and per notebook
+ 10. LimitOutput             lines kept per cell, traceback lines (nbgrader's)
+ 11. SaveAutoGrades          a test cell with an error output scores 0, else its points
+ 12. AssignLatePenalties
+ 13. CheckCellMetadata
 
 Feedback (nbgrader's generate_feedback, in the worker that graded it):
- 13. GetGrades               the scores, from the gradebook
- 14. CSSHTMLHeaderPreprocessor
- 15. HideHiddenTests (*)     hidden tests' lines left out of the test cells
- 16. LimitSourceSize (*)     a cell's source cut to a bounded size
+ 14. GetGrades               the scores, from the gradebook
+ 15. CSSHTMLHeaderPreprocessor
+ 16. HideHiddenTests (*)     hidden tests' lines left out of the test cells
  17. SanitizeStudentHTML (*) the student's markdown as text, their outputs' HTML cleaned
 
 A test cell's outputs are made by the judge alone, so SaveAutoGrades
@@ -51,9 +51,9 @@ from .intake import Intake
 from .outputs import LimitOutputSize
 
 SANITIZE = [Intake, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
-AUTOGRADE = [SandboxedExecute, LimitOutputSize, LimitOutput, SaveAutoGrades, AssignLatePenalties,
-             CheckCellMetadata]
-FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, LimitSourceSize, SanitizeStudentHTML]
+AUTOGRADE = [SandboxedExecute, LimitSourceSize, LimitOutputSize, LimitOutput, SaveAutoGrades,
+             AssignLatePenalties, CheckCellMetadata]
+FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, SanitizeStudentHTML]
 
 
 def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):

@@ -15,7 +15,7 @@ untouched. Prints
 checks that the grader and nbgrader give every student the same score, and
 ends with ``speedup vs sequential nbgrader: X.XX`` (nbgrader's time divided
 by the default grade's). The grader's times include everything it does
-(setting up its course copies, the sandbox, the outside checks, feedback);
+(setting up its course copies, the canary, the sandbox, the judge, feedback);
 nbgrader's include only autograding.
 
 Run from the repository root:  python bench/grade_class.py [--lesson NAME]
@@ -110,6 +110,7 @@ def _descendants_cpu(pid):
 
 
 KERNEL_START = "  of which starting the kernel"
+JUDGE = "  of which the judge (the test cells)"
 FEEDBACK = "feedback (generate_feedback, FEEDBACK)"
 
 
@@ -134,6 +135,7 @@ def profile_one(submissions, lesson, work):
     for step in dict.fromkeys(pipeline.SANITIZE + pipeline.AUTOGRADE):  # each class once
         clock(step, "preprocess", step.__name__)
     clock(SandboxedExecute, "_start_kernel", KERNEL_START)
+    clock(SandboxedExecute, "_judge_cell", JUDGE)
     original_cleanup = SandboxedExecute._cleanup_kernel
 
     def cleanup(self):
@@ -178,10 +180,11 @@ def main():
         steps, total, grader_cpu, kernel_cpu = profile_one(submissions, lesson, tmp / "profile")
         print("one correct notebook, step by step (wall seconds, in one worker):")
         order = [step.__name__ for step in dict.fromkeys(pipeline.SANITIZE + pipeline.AUTOGRADE)]
-        order.insert(order.index("SandboxedExecute") + 1, KERNEL_START)
+        at = order.index("SandboxedExecute") + 1
+        order[at:at] = [KERNEL_START, JUDGE]
         for name in order + [FEEDBACK]:
             print(f"  {name:40}{steps[name]:6.2f}")
-        rest = total - sum(s for name, s in steps.items() if name != KERNEL_START)
+        rest = total - sum(s for name, s in steps.items() if name not in (KERNEL_START, JUDGE))
         print(f"  {'the rest (copying, gradebook reads)':40}{rest:6.2f}")
         print(f"  {'total':40}{total:6.2f}   CPU: grader {grader_cpu:.2f} s + kernel {kernel_cpu:.2f} s")
         one, scores_one = grade_class(submissions, tmp / "one.csv", 1)

@@ -4,7 +4,7 @@ Every hand-in below tries to get a grade it has not earned, to read what
 grades, or to break the feedback or the grader, in one of seven ways
 (at least three of each), next to a correct and an untouched notebook
 and six honest students with ordinary mistakes. Every attack is bounded
-(at most 100 MiB written, 25 MiB of source, 20 s a cell), so a missing
+(at most 100 MiB written, 25 MiB of source, 60 s a cell), so a missing
 defence fails its test, not the machine. The class is lesson 01 (five
 test cells of 2 points), with one hand-in each of lessons 02, 03, 04 and 07.
 """
@@ -227,7 +227,7 @@ def graded(tmp_path_factory):
 
     memory, stop = [0], threading.Event()
     process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
-                                "--jobs", "2", "--cell-timeout", "20"], cwd=course.ROOT,
+                                "--jobs", "2"], cwd=course.ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watcher = threading.Thread(target=watch_workers, args=(process.pid, memory, stop))
     watcher.start()
@@ -303,7 +303,7 @@ def test_nnlibs_train_earns_nothing_in_lesson_07(graded):
 
 @pytest.mark.parametrize("student", sorted({**LEAKS, **SCRIPT, **BOMBS}))
 def test_leaks_scripts_and_bombs_are_graded_as_their_answers(graded, student):
-    expected = 8 if student == "raises_frames" else 10  # its weighted_sum raises
+    expected = 6 if student == "raises_frames" else 10  # its weighted_sum raises, and unit_output calls it
     assert row(graded, student)[:2] == (expected, "ok"), graded["rows"][student]
 
 
