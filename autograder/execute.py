@@ -35,7 +35,6 @@ from pathlib import Path
 from queue import Empty
 
 import nbformat
-import numpy as np
 import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
@@ -46,7 +45,8 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, Unicode
 
 from . import course, limits, record, wire
-from .judge import Judge, KernelFailed, result_of
+from . import judge
+from .judge import Judge, KernelFailed
 from .course import DEFAULT_LIMITS as LIMITS
 from .outputs import error_output, output_size
 from .blocked import nnlib_copy
@@ -241,35 +241,9 @@ class SandboxedExecute(Execute):
 
     def call(self, name, args, kwargs):
         """Call the student's function `name` in the kernel (judge.Student)."""
-        arrays, callbacks = {}, []
-        request = {"name": name, "args": wire.encode(list(args), arrays, callbacks),
-                   "kwargs": wire.encode(dict(kwargs), arrays, callbacks)}
-        if self.counting:
-            request["count"] = list(self.counting[0])
-        try:
-            answer, out = self._ask("call", request, arrays, callbacks)
-            if not isinstance(answer, dict):
-                raise ValueError("not an answer")
-            value = wire.decode(answer["value"], out) if "value" in answer else None
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise KernelFailed(f"{name}(...) left no answer the grader can read ({error})") from None
-        for i, tree in answer.get("changed", []):  # what the function changed in place
-            inputs = wire.arrays_in([args, kwargs])
-            try:
-                new = np.asarray(wire.decode(tree, out))
-                np.copyto(inputs[i], new, casting="unsafe")
-            except Exception:
-                pass
-        for generator, state in zip(wire.generators_in([args, kwargs]), answer.get("generators", [])):
-            try:
-                generator.bit_generator.state = state
-            except Exception:
-                pass
-        if self.counting:
-            for counted, n in answer.get("counts", {}).items():
-                if counted in self.counting[1] and isinstance(n, int):
-                    self.counting[1][counted] += n
-        return result_of(answer, value)
+        tree, arrays, callbacks = judge.request(name, args, kwargs, self.counting)
+        answer, out = self._ask("call", tree, arrays, callbacks)
+        return judge.outcome(answer, out, args, kwargs, self.counting)
 
     def _ask(self, request, tree, arrays, callbacks=()):
         """Send one request to the kernel's side of wire.py and read its answer."""

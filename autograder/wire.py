@@ -138,33 +138,29 @@ def decode(tree, arrays, callback=None, depth=0):
     raise ValueError("not a value of the channel")
 
 
-def arrays_in(value, found=None):
-    """Every array object (of one dimension or more) inside a value (lists,
-    tuples, dicts), once each, in the same order on both sides."""
+def objects_in(value, wanted, found=None):
+    """The objects inside a value (lists, tuples, dicts) for which
+    ``wanted(object)`` holds, once each, in the same order on both sides."""
     found = [] if found is None else found
-    if isinstance(value, np.ndarray) and value.ndim > 0:
+    if wanted(value):
         if not any(value is f for f in found):
             found.append(value)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            arrays_in(v, found)
+            objects_in(v, wanted, found)
     elif isinstance(value, dict):
         for v in value.values():
-            arrays_in(v, found)
+            objects_in(v, wanted, found)
     return found
 
 
-def generators_in(value, found=None):
-    found = [] if found is None else found
-    if isinstance(value, np.random.Generator):
-        found.append(value)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            generators_in(v, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            generators_in(v, found)
-    return found
+def arrays_in(value):
+    """The arrays of one dimension or more (0-d ones cross as scalars)."""
+    return objects_in(value, lambda v: isinstance(v, np.ndarray) and v.ndim > 0)
+
+
+def generators_in(value):
+    return objects_in(value, lambda v: isinstance(v, np.random.Generator))
 
 
 def text(error):

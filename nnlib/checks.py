@@ -20,8 +20,8 @@ block, the message first, then only the student's own frames if their code
 raised (no traceback through this module). Nothing is written to stderr
 (nbgrader scores a test cell with any stderr output as failed).
 
-The outside probes of the autograder judge results with the same
-``compare`` and the same tolerances.
+The autograder's judge runs the same test cells, with these same checks,
+outside the student's kernel (autograder/judge.py).
 """
 import contextlib
 import inspect
@@ -72,7 +72,7 @@ class ForbiddenCall(CheckFailed):
 
 
 def forbidden_message(name):
-    """Why calling nnlib's ``name`` earns nothing (tests and probes say the same)."""
+    """Why calling nnlib's ``name`` earns nothing (every test says the same)."""
     return (f"your code calls nnlib's {name}: this exercise asks you to write it yourself "
             "(nnlib's version earns no credit)")
 

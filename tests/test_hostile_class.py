@@ -11,15 +11,12 @@ test cells of 2 points), with one hand-in each of lessons 02, 03, 04 and 07.
 import base64
 import binascii
 import codecs
-import copy
 import csv
 import html as htmllib
-import os
 import re
 import subprocess
 import sys
 import threading
-import time
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -373,10 +370,11 @@ def test_feedback_pages_and_autograded_notebooks_are_bounded(graded):
 
 def test_the_graders_memory_is_bounded(graded):
     """A worker holds at most 1 MiB of a cell's output while it runs, and no
-    widget state: the 100 MiB widget bomb and the 25 MiB cells leave it
-    well under 600 MiB (measured: see README)."""
+    widget state: with the 100 MiB widget bomb and the 25 and 20 MiB cells it
+    peaked at 572 MiB, against 306 MiB for plain lesson 01 and 07 notebooks
+    (README); before these bounds the widget bomb alone added 413 MB."""
     print(f"largest grading worker: {graded['worker_rss'] / 1024**2:.0f} MiB")
-    assert 50 * 1024**2 < graded["worker_rss"] < 600 * 1024**2
+    assert 100 * 1024**2 < graded["worker_rss"] < 700 * 1024**2
 
 
 @pytest.mark.parametrize("student", sorted(TAMPERED))

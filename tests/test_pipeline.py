@@ -271,17 +271,13 @@ class InProcess:
     def call(self, name, args, kwargs):
         import builtins
 
-        arrays, callbacks = {}, []
-        request = {"name": name, "args": wire.encode(list(args), arrays, callbacks),
-                   "kwargs": wire.encode(dict(kwargs), arrays, callbacks)}
-        if self.counting:
-            request["count"] = list(self.counting[0])
-        wire.write(self.folder, "request", request, arrays)
+        tree, arrays, callbacks = judge.request(name, args, kwargs, self.counting)
+        wire.write(self.folder, "request", tree, arrays)
         real_input = builtins.input
 
         def callback(prompt):
-            tree, found = wire.read(self.folder, "callback")
-            value = callbacks[tree["k"]](*wire.decode(tree["args"], found))
+            request, found = wire.read(self.folder, "callback")
+            value = callbacks[request["k"]](*wire.decode(request["args"], found))
             out = {}
             wire.write(self.folder, "callback_answer", {"value": wire.encode(value, out)}, out)
             return ""
@@ -290,13 +286,7 @@ class InProcess:
             wire.serve("call", self.folder, self.namespace)
         finally:
             builtins.input = real_input
-        answer, out = wire.read(self.folder, "answer")
-        for i, tree in answer["changed"]:
-            np.copyto(wire.arrays_in([args, kwargs])[i], wire.decode(tree, out))
-        if self.counting:
-            for counted, n in answer["counts"].items():
-                self.counting[1][counted] += n
-        return judge.result_of(answer, wire.decode(answer["value"], out) if "value" in answer else None)
+        return judge.outcome(*wire.read(self.folder, "answer"), args, kwargs, self.counting)
 
 
 def test_the_judge_runs_the_lessons_tests_on_the_students_functions(tmp_path):
