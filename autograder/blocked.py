@@ -29,9 +29,11 @@ def blocked_names(lesson):
     return sorted(names.union(*(ALSO.get(name, ()) for name in names)))
 
 
+BLOCKED = "is not available while your notebook is graded"
+
+
 def message(name):
-    return (f"nnlib's {name} is not available while your notebook is graded: "
-            "the exercise asks you to write it yourself")
+    return f"nnlib's {name} {BLOCKED}: the exercise asks you to write it yourself"
 
 
 def without(source, names):

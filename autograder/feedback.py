@@ -9,6 +9,8 @@
   with a huge cell makes an autograded notebook and a feedback page of
   bounded size.
 
+- `ExplainBlockedCalls`: a demonstration that stopped at nnlib's blocked
+  version of an exercise (blocked.py) says so in a line, not an error.
 - `SanitizeStudentHTML`: no script, no event handler, no ``javascript:``
   link survives from the student's markdown or outputs. (nbconvert's own
   ``sanitize_html`` cleans every cell, the lesson's trusted ones too, and
@@ -21,15 +23,33 @@ import nbformat
 from nbconvert.filters.strings import clean_html
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
+from nbformat import NotebookNode
 from traitlets import Integer
 
 from . import course
+from .blocked import BLOCKED
+
+BLOCKED_NOTE = ("[not run to the end while grading: this cell uses nnlib's version of an exercise of "
+                "this lesson, which is not there while your notebook is graded; it costs no points]\n")
 
 
 class HideHiddenTests(ClearHiddenTests):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
             self._remove_hidden_test_region(cell)
+        return cell, resources
+
+
+class ExplainBlockedCalls(NbGraderPreprocessor):
+    """A demonstration that stopped at one of nnlib's blocked exercises
+    (blocked.py) shows a short note, not an error: it cost nothing, and it
+    ran in full in the student's own notebook."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and not is_grade(cell):
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=BLOCKED_NOTE)
+                            if out.output_type == "error" and BLOCKED in out.get("evalue", "") else out
+                            for out in cell.outputs]
         return cell, resources
 
 

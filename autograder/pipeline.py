@@ -30,7 +30,8 @@ Feedback (nbgrader's generate_feedback, in the worker that graded it):
  14. GetGrades               the scores, from the gradebook
  15. CSSHTMLHeaderPreprocessor
  16. HideHiddenTests (*)     hidden tests' lines left out of the test cells
- 17. SanitizeStudentHTML (*) the student's markdown as text, their outputs' HTML cleaned
+ 17. ExplainBlockedCalls (*) a demonstration stopped by a blocked nnlib exercise: a note, not an error
+ 18. SanitizeStudentHTML (*) the student's markdown as text, their outputs' HTML cleaned
 
 A test cell's outputs are made by the judge alone, so SaveAutoGrades
 scores what the grader found, never what the kernel printed. State
@@ -46,14 +47,14 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from . import course
 from .execute import SandboxedExecute
-from .feedback import HideHiddenTests, LimitSourceSize, SanitizeStudentHTML
+from .feedback import ExplainBlockedCalls, HideHiddenTests, LimitSourceSize, SanitizeStudentHTML
 from .intake import Intake
 from .outputs import LimitOutputSize
 
 SANITIZE = [Intake, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 AUTOGRADE = [SandboxedExecute, LimitSourceSize, LimitOutputSize, LimitOutput, SaveAutoGrades,
              AssignLatePenalties, CheckCellMetadata]
-FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, SanitizeStudentHTML]
+FEEDBACK = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, ExplainBlockedCalls, SanitizeStudentHTML]
 
 
 def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):

@@ -204,7 +204,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                           self.session.msg("interrupt_request", content={}))
 
     def format_kernel_cmd(self, extra_arguments=None):
-        cmd = super().format_kernel_cmd(extra_arguments)
+        # Plain tracebacks: IPython's default (with context and colours) took
+        # 80 ms a traceback, two thirds of a graded lesson 01's kernel time,
+        # where the lesson's demonstrations meet nnlib's blocked exercises.
+        cmd = super().format_kernel_cmd(extra_arguments) + ["--InteractiveShell.xmode=Plain"]
         if self.uid is not None:  # written by now, readable by its owner alone
             os.chown(self.connection_file, self.uid, self.uid)
         return bwrap_command(self.workdir, self.tmpdir, self.memory_bytes, self.cpu_seconds,

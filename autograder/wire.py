@@ -86,8 +86,12 @@ def _array(value, arrays):
 
 
 def write(folder, name, tree, arrays):
+    """Write `tree` as <name>.json and its arrays, if any, as <name>.npz."""
     folder = Path(folder)
-    np.savez(folder / f"{name}.npz", **{key: data for key, (_, data) in arrays.items()})
+    if arrays:
+        np.savez(folder / f"{name}.npz", **{key: data for key, (_, data) in arrays.items()})
+    else:
+        (folder / f"{name}.npz").unlink(missing_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(tree))
 
 
@@ -98,15 +102,17 @@ def read(folder, name):
     they are missing, too large or not of this form."""
     folder = Path(folder)
     tree_path, arrays_path = folder / f"{name}.json", folder / f"{name}.npz"
-    if not tree_path.is_file() or not arrays_path.is_file():
+    if not tree_path.is_file():
         raise ValueError("no answer was written")
     if tree_path.stat().st_size > MAX_JSON_BYTES:
         raise ValueError("an answer over 1 MiB of JSON")
-    with zipfile.ZipFile(arrays_path) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_ARRAY_BYTES:
-            raise ValueError("arrays over 64 MiB")
-    with np.load(arrays_path, allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files}
+    arrays = {}
+    if arrays_path.is_file():
+        with zipfile.ZipFile(arrays_path) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_ARRAY_BYTES:
+                raise ValueError("arrays over 64 MiB")
+        with np.load(arrays_path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
     return json.loads(tree_path.read_text()), arrays
 
 

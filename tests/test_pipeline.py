@@ -439,3 +439,37 @@ def test_the_run_holds_a_bounded_output_whatever_the_kernel_sends():
     send("error", ename="E", evalue="v", traceback=[])
     held = sum(len(o.get("text", "")) + len(o.get("data", {}).get("text/plain", "")) for o in outs)
     assert 900 <= held <= 1001 and len(outs) == 4 and outs[-1].output_type == "error"
+
+
+def test_a_demonstration_stopped_by_a_blocked_exercise_says_so(tmp_path):
+    from autograder.blocked import message
+    from autograder.feedback import BLOCKED_NOTE, ExplainBlockedCalls
+
+    demo, mine = new_code_cell("nnlib.sigmoid(0)"), new_code_cell("1 / 0")
+    demo.outputs = [error_output("RuntimeError", message("sigmoid"))]
+    mine.outputs = [error_output("ZeroDivisionError", "division by zero")]
+    nb = new_notebook(cells=[demo, mine])
+    ExplainBlockedCalls().preprocess(nb, resources(tmp_path))
+    assert demo.outputs == [stream(BLOCKED_NOTE)] and mine.outputs[0].ename == "ZeroDivisionError"
+
+
+def test_nnlib_in_the_kernel_lacks_the_lessons_exercises(tmp_path):
+    """The copy mounted in nnlib's place: the lesson's exercises (and what does
+    their work under another name) raise, with their signature and docstring;
+    the other lessons' functions are nnlib's own."""
+    import importlib.util
+
+    from autograder.blocked import BLOCKED, blocked_names, nnlib_copy
+    from autograder.sandbox import NNLIB_DIR
+
+    assert blocked_names("06_backprop") == ["backprop", "backward", "nn_cost_and_gradients",
+                                            "output_weight_gradient", "relative_difference"]
+    folder = nnlib_copy("01_single_unit", NNLIB_DIR)
+    spec = importlib.util.spec_from_file_location("blocked_activations", folder / "activations.py")
+    activations = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(activations)
+    with pytest.raises(RuntimeError, match=BLOCKED):
+        activations.sigmoid(0.0)
+    assert "sigmoid" in activations.sigmoid.__doc__.lower()
+    assert activations.relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]  # lesson 03's: there
+    assert "np.exp" not in (folder / "activations.py").read_text().split("def sigmoid")[1].split("def ")[0]
