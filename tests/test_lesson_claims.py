@@ -228,7 +228,7 @@ def test_07_batch_size_times_say_what_they_measure_and_prose_follows_them(lesson
 
 
 def test_07_learning_curves_training_error_near_zero_validation_error_falling(lesson_07):
-    out = printed(lesson_07, "counts = [100, 200, 400, 800, 1600, len(y_fit)]")
+    out = printed(lesson_07, "counts = [100, 300, 1000, len(y_fit)]")
     rows = [tuple(map(float, pair)) for pair in
             re.findall(r"training error ([\d.]+), validation error ([\d.]+)", out)]
     train, val = zip(*rows)
