@@ -750,7 +750,7 @@ class TrainingExplorer(widgets.VBox):
 
         self.figure = Figure(figsize=(10, 3.8), dpi=100)
         FigureCanvasAgg(self.figure)
-        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
+        self.figure.subplots_adjust(left=0.075, right=0.98, bottom=0.14, top=0.9, wspace=0.32)
         self.ax_data, self.ax_cost = self.figure.subplots(1, 2)
         self.ax_cost.set_yscale("log")
         self.ax_cost.set_ylim(1e-3, 10)
@@ -770,6 +770,10 @@ class TrainingExplorer(widgets.VBox):
         self.boundary = self.ax_data.imshow(np.zeros((2, 2)), cmap=self._cmap, vmin=0, vmax=1,
                                             origin="lower", interpolation="nearest",
                                             aspect="auto")
+        # which colour is which class: the colour bar's ends are the points' colours
+        bar = self.figure.colorbar(self.boundary, ax=self.ax_data, fraction=0.06, pad=0.02,
+                                   ticks=[0, 0.5, 1])
+        bar.ax.set_yticklabels(["0: class 0", "0.5", "1: class 1"], fontsize=9)
         self.points = self.ax_data.scatter([], [], s=22, edgecolors="black", linewidths=0.6)
         self.ax_data.set_xlabel("$x_1$")
         self.ax_data.set_ylabel("$x_2$")
@@ -827,7 +831,7 @@ class TrainingExplorer(widgets.VBox):
         self.points.set_offsets(X)
         self.points.set_facecolors(np.where(y[:, None] == 1, to_rgb("C1"), to_rgb("C0")))
         self.points.set_sizes([60 if len(X) < 10 else 18])
-        self.ax_data.set_title(f"{self.controls['data'].value}: the network's P(class 1)",
+        self.ax_data.set_title(f"{self.controls['data'].value}: points by class, colour by P(class 1)",
                                fontsize=11)
         self._background = None        # new axes limits: a new background
 

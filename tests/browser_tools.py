@@ -205,6 +205,14 @@ class LabServer:
             body = r.read()
         return json.loads(body) if body else None
 
+    def page_config(self):
+        """The page configuration that JupyterLab hands the browser: the JSON of the
+        jupyter-config-data script of the /lab page (disabledExtensions among it)."""
+        with urllib.request.urlopen(f"{self.url}/lab?token={self.token}", timeout=30) as r:
+            html = r.read().decode()
+        data = html.split('id="jupyter-config-data"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+        return json.loads(data)
+
     def shut_down_kernels(self):
         """End every notebook session and its kernel (between tests)."""
         for session in self.api("api/sessions"):

@@ -305,3 +305,24 @@ def test_no_news_pop_up_and_no_update_check(server):
     plugin = server.api("lab/api/settings/@jupyterlab/apputils-extension:notification")
     defaults = {key: value["default"] for key, value in plugin["schema"]["properties"].items()}
     assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
+
+
+def test_no_instructor_panels_for_a_student(server, page):
+    """The course's page_config.json switches off nbgrader's instructor-only panels: no
+    "Create Assignment" in the right sidebar and no Formgrader in the Nbgrader menu; the
+    Validate button and the Assignments list are still there."""
+    disabled = set(server.page_config()["disabledExtensions"])
+    assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"} <= disabled
+    open_notebook(page, server, lesson(LESSON_01))
+    expect(page.locator(".jp-NotebookPanel-toolbar .validate-button")).to_be_visible()
+    right = page.locator(".jp-SideBar.jp-mod-right .lm-TabBar-tab")
+    expect(right.first).to_be_visible()         # the right sidebar is drawn (property inspector, ...)
+    assert right.filter(has_text="Create Assignment").count() == 0
+    expect(page.locator("#nbgrader-create_assignemnt")).to_have_count(0)   # nbgrader's own id
+    page.locator(".lm-MenuBar-itemLabel:text-is('Nbgrader')").click()
+    items = page.locator(".lm-Menu .lm-Menu-itemLabel")
+    expect(items.filter(has_text="Assignment List")).to_have_count(1)
+    for panel in ("Formgrader", "Create assignment"):
+        assert items.filter(has_text=panel).count() == 0, items.all_inner_texts()
+    screenshot(page, "student_no_instructor_panels.png")
+    page.keyboard.press("Escape")

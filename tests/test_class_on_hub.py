@@ -17,7 +17,9 @@ account. Everything goes through the Hub as the browser would:
   releases the feedback;
 - each student fetches the feedback and reads their score in it.
 
-A browser test logs a student in and opens the Assignments tab.
+A browser test logs a student in and opens the Assignments tab, and checks that the
+student sees none of nbgrader's instructor panels and the instructor, on the grader
+account's server, sees both.
 
 Needs root (to make the users, who are removed afterwards), npm's
 configurable-http-proxy and bubblewrap; skipped without them, except in
@@ -395,9 +397,38 @@ def test_the_students_jupyterlab_shows_the_lesson_in_the_assignments_tab(release
             fetched.get_by_text(LESSON).first.wait_for()
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "hub_assignments_tab.png"))
-            # the students' JupyterLab has no formgrader (deploy/jupyter/users)
+            # the students' JupyterLab has no instructor panels (deploy/jupyter/users):
+            # no Formgrader in the Nbgrader menu, no "Create Assignment" in the right sidebar
             page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
             menu.filter(has_text="Course List").wait_for()
             assert menu.filter(has_text="Formgrader").count() == 0
+            assert menu.filter(has_text="Create assignment").count() == 0
+            page.keyboard.press("Escape")
+            right = page.locator(".jp-SideBar.jp-mod-right .lm-TabBar-tab")
+            right.first.wait_for()
+            assert right.filter(has_text="Create Assignment").count() == 0
+            assert page.locator("#nbgrader-create_assignemnt").count() == 0   # nbgrader's own id
+            page.context.close()
+
+            # the instructor, on the grader account's server, has both
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(120_000)
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("input[name=username]", INSTRUCTOR)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_url("**/hub/**")
+            page.goto(f"{hub.url}/user/{GRADER}/lab")
+            page.wait_for_load_state()
+            if "oauth2/authorize" in page.url:   # the Hub asks before opening another user's server
+                page.locator("form [type=submit]").first.click()
+            page.wait_for_url(f"**/user/{GRADER}/lab**")
+            menu = page.locator(".lm-Menu-itemLabel")
+            right = page.locator(".jp-SideBar.jp-mod-right .lm-TabBar-tab")
+            right.filter(has_text="Create Assignment").wait_for()
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            menu.filter(has_text="Formgrader").first.wait_for()
+            menu.filter(has_text="Create assignment").wait_for()
+            page.screenshot(path=str(ARTIFACTS / "hub_instructor_panels.png"))
         finally:
             browser.close()

@@ -441,3 +441,20 @@ def test_the_training_explorers_png_looks_like_its_figure(trainer, preset):
 def test_unknown_preset():
     with pytest.raises(ValueError, match="XOR, 2 sigmoid units: learns"):
         nnwidgets.training_explorer(preset="no such preset")
+
+
+def test_the_training_explorer_says_which_colour_is_class_1_and_shows_its_labels(trainer):
+    """A colour bar beside the data names the colours of class 0 and class 1, and the axis
+    labels, x_2's included, lie inside the picture."""
+    trainer.render()
+    canvas = trainer.figure.canvas
+    canvas.draw()
+    bars = [ax for ax in trainer.figure.axes if ax not in (trainer.ax_data, trainer.ax_cost)]
+    assert len(bars) == 1, "one colour bar"
+    labels = [t.get_text() for t in bars[0].get_yticklabels()]
+    assert labels[0].endswith("class 0") and labels[-1].endswith("class 1"), labels
+    renderer = canvas.get_renderer()
+    width, height = canvas.get_width_height()
+    for label in (trainer.ax_data.yaxis.label, trainer.ax_data.xaxis.label, trainer.ax_cost.yaxis.label):
+        box = label.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width, (label.get_text(), box)
