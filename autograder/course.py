@@ -100,6 +100,10 @@ class Outputs:
         return self._beside(".state.jsonl")
 
     @property
+    def part(self):         # what a part of a class graded in parts is (parts.py)
+        return self._beside(".part.json")
+
+    @property
     def report_png(self):
         return self._beside("_report.png")
 
