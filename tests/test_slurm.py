@@ -9,8 +9,8 @@ a job array of 3 tasks (`grade --part auto/3`), each task grading its
 part into its own folder, and the merge job that starts when every task
 succeeded (`sbatch --dependency=afterok`). When the merge is done, its
 grades CSV and gradebook must equal those of one plain `grade` run of the
-same class. The daemons are stopped after the test, and every wait is
-bounded.
+same class. A lesson whose tasks fail leaves the merge cancelled, not run.
+The daemons are stopped after the tests, and every wait is bounded.
 
 Needs root (the daemons and the jobs run as root here) and the packages
 (`.ci/run` installs them); skipped without them, except in CI.
@@ -198,3 +198,26 @@ def test_a_class_graded_as_a_job_array_and_merged_equals_one_plain_run(cluster, 
         assert f"part {part}/{PARTS}: 4 of 12 students" in task_log
     assert "merged 3 parts" in (logs / f"merge-{merge}.out").read_text()
     assert_same_as_plain(plain_class, grading / "grades.csv", course / "gradebook.db")
+
+
+def test_the_merge_does_not_run_after_a_failed_part(cluster, plain_class, tmp_path):
+    """A lesson the course does not have: every task fails (grade refuses
+    it), and the merge, which waits for them all to succeed, is cancelled."""
+    course = course_folder(plain_class, tmp_path / "course")
+    submitted = run(str(SLURM / "submit.sh"), str(course), "99_no_such_lesson", "2", "--cpus-per-task=1",
+                    env=cluster["env"])
+    array = re.search(r"grade job array: (\d+)", submitted)[1]
+    merge = re.search(r"merge job: (\d+)", submitted)[1]
+
+    def settled():
+        states = {j["JobId"]: j for j in jobs(cluster)}
+        tasks = [j for j in states.values() if j.get("ArrayJobId") == array]
+        done = len(tasks) == 2 and all(j["JobState"] not in ("PENDING", "RUNNING") for j in tasks)
+        return (states, tasks) if done and states[merge]["JobState"] != "PENDING" else None
+
+    states, tasks = wait_for("the failed tasks and the cancelled merge", settled, 120)
+    assert {j["JobState"] for j in tasks} == {"FAILED"}
+    assert states[merge]["JobState"] == "CANCELLED"
+    logs = course / "grading" / "99_no_such_lesson" / "logs"
+    assert "grade: no such lesson: 99_no_such_lesson" in (logs / f"grade-{array}_0.out").read_text()
+    assert not (course / "grading" / "99_no_such_lesson" / "grades.csv").exists()
