@@ -37,7 +37,7 @@ from .limits import human
 
 INDEX_VARIABLES = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID")
 COUNT_VARIABLE = "SLURM_ARRAY_TASK_COUNT"
-MANIFEST_GLOB = "*" + course.Outputs("grades.csv").part.name[len("grades"):]
+MANIFEST_GLOB = "*" + course.PART_SUFFIX
 
 
 class MergeError(ValueError):
@@ -115,7 +115,7 @@ class Selection:
         """The part's manifest, beside its CSVs (written after them)."""
         manifest = dict(part=self.part.index, parts=self.part.count, grades=outputs.grades.name,
                         submissions=str(Path(submissions).resolve()),
-                        lessons=sorted(lessons) if lessons else None, limits=limits.options(),
+                        lessons=sorted(set(lessons)) if lessons else None, limits=limits.options(),
                         grader=grader, class_size=len(self.class_list),
                         class_sha256=class_digest(self.class_list), students=self.students)
         partial = outputs.part.with_name(outputs.part.name + ".part")
