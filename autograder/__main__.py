@@ -1,8 +1,9 @@
 """Instructor commands.
 
     python -m autograder release [--lesson NAME ...]
-    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force] [--no-canary]
-        [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups]
+    python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force]
+        [--no-canary] [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups] [--part I/N]
+    python -m autograder merge PART_FOLDER ... --out grades.csv [--gradebook [PATH]]
     python -m autograder report grades.csv [--png PATH] [--lms canvas|moodle [--lms-out PATH] [--roster CSV]]
 """
 import argparse
@@ -57,6 +58,20 @@ def build_parser():
     grade_parser.add_argument("--no-canary", dest="canary", action="store_false",
                               help="do not grade the instructor's solutions first (a broken set-up then "
                                    "grades every notebook 0)")
+    grade_parser.add_argument("--part", type=part, metavar="I/N",
+                              help="grade only part I of N (0-based): every N-th student of the sorted "
+                                   "list, from the I-th, into the folder of --out, for `merge`. I may be "
+                                   "auto: $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or "
+                                   "$SLURM_ARRAY_TASK_ID (a Slurm job array); N may be auto: "
+                                   "$SLURM_ARRAY_TASK_COUNT")
+
+    merge_parser = commands.add_parser(
+        "merge", help="merge the parts of a class graded with grade --part into the files of one run")
+    merge_parser.add_argument("parts", nargs="+", metavar="PART_FOLDER",
+                              help="the folder of each part's grades CSV (every part, each once)")
+    merge_parser.add_argument("--out", required=True, help="the merged grades CSV to write")
+    merge_parser.add_argument("--gradebook", nargs="?", const=str(COURSE_GRADEBOOK), metavar="PATH",
+                              help="also write the grades into this nbgrader gradebook (as grade --gradebook)")
 
     report_parser = commands.add_parser(
         "report", help="pass rates per lesson and test, and a histogram of the scores")
@@ -82,9 +97,20 @@ def main(argv=None):
         from .sandbox import SandboxError
         try:
             grade(args.submissions, args.out, jobs=args.jobs, lessons=args.lessons,
-                  gradebook=args.gradebook, force=args.force, limits=limits_of(args), canary=args.canary)
+                  gradebook=args.gradebook, force=args.force, limits=limits_of(args), canary=args.canary,
+                  part=args.part)
         except SandboxError as error:
             raise SystemExit(f"grade: {error}")
+    elif args.command == "merge":
+        from .parts import MergeError, merge
+        try:
+            rows = merge(args.parts, args.out, gradebook=args.gradebook)
+        except (MergeError, OSError) as error:
+            raise SystemExit(f"merge: {error}")
+        print(f"merged {len(args.parts)} parts into {args.out} ({len(rows)} rows, "
+              f"{len({r['student'] for r in rows})} students)")
+        if args.gradebook:
+            print(f"wrote the grades into the gradebook {args.gradebook}")
     elif args.command == "report":
         from . import lms
         from .report import report
@@ -103,6 +129,15 @@ def limits_of(args):
     return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                   max_processes=args.max_processes, memory=args.memory, tmp_size=args.tmp_size,
                   work_size=args.work_size, cgroups=args.cgroups)
+
+
+def part(text):
+    """An argparse type: the parts.Part of --part I/N."""
+    from .parts import parse
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
 
 
 def size(text):

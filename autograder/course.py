@@ -28,6 +28,7 @@ KiB, MiB, GiB = 1024, 1024**2, 1024**3
 # What the grader writes, next to the grades CSV.
 GRADE_FIELDS = ["student", "lesson", "score", "max_score", "status", "reason"]
 TEST_FIELDS = ["student", "lesson", "test", "score", "max_score"]
+PART_SUFFIX = ".part.json"  # a part's manifest, grades.part.json beside its grades.csv (parts.py)
 
 
 def lesson_names():
@@ -98,6 +99,10 @@ class Outputs:
     @property
     def state(self):        # the rows kept between runs (state.py)
         return self._beside(".state.jsonl")
+
+    @property
+    def part(self):         # what a part of a class graded in parts is (parts.py)
+        return self._beside(PART_SUFFIX)
 
     @property
     def report_png(self):

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, record
+from . import course, parts, record
 from .intake import Job, find_submissions, row
 from .limits import private_mounts, remove_stale_cgroups
 from .release import nbgrader_api
@@ -188,15 +188,19 @@ def _number(x):
 # ---------------------------------------------------------------- the command
 
 def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False,
-          limits=course.DEFAULT_LIMITS, canary=True):
+          limits=course.DEFAULT_LIMITS, canary=True, part=None):
     """Grade every submission with the kernels' `limits` (course.Limits);
     write the CSVs, feedback and autograded notebooks (course.Outputs of
     the grades CSV `out`). Rows kept from an earlier run (state.py) are
     reused unless `force`. First, unless `canary` is False, the
     instructor's solutions of the lessons to grade are graded as a
-    student's: if one does not get full marks, nobody is graded."""
+    student's: if one does not get full marks, nobody is graded. With a
+    `part` (parts.Part), only that part's students, and the part's
+    manifest last (parts.py)."""
     from .sandbox import check_sandbox
 
+    if part and gradebook:
+        raise SystemExit("grade: a part does not write the gradebook; merge the parts with --gradebook")
     check_sandbox()
     check_checkout()
     remove_stale_cgroups()  # a killed run's
@@ -206,7 +210,12 @@ def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False
     unknown = sorted(set(lessons or []) - set(known))
     if unknown:
         raise SystemExit(f"grade: no such lesson: {', '.join(unknown)}")
+    outputs.part.unlink(missing_ok=True)  # until this run has written its CSVs
     found, rows = find_submissions(submissions, lessons)
+    if part:
+        selection = parts.Selection(part, found, rows)
+        found, rows = selection.jobs, selection.rows
+        print(selection, flush=True)
     jobs = max(1, jobs or os.cpu_count() or 1)
     kept = State(outputs.state, limits.options())
     reused, todo = _reuse(kept, found, outputs, force)
@@ -269,6 +278,8 @@ def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False
     _write_csv(outputs.tests, course.TEST_FIELDS, tests)
     print(f"wrote {outputs.grades} ({len(rows)} rows) in {time.monotonic() - started:.1f} s; "
           f"feedback in {outputs.feedback_folder}")
+    if part:
+        selection.write(outputs, submissions, lessons, limits, kept.grader)
     if gradebook:
         from .gradebook import write
         write(gradebook, submissions, rows, tests, outputs.autograded_folder)

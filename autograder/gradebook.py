@@ -13,14 +13,12 @@ graded (missing, corrupt) has no submission in the gradebook, which
 nbgrader counts as 0, as grades.csv does.
 
 Only the coordinating process calls `write`, after the workers are done:
-a gradebook has one writer. A class graded in parts (one Kubernetes pod
-per chunk of students, deploy/kubernetes/grade-job.yaml) is merged by one
-process afterwards:
+a gradebook has one writer. A class graded in parts (``grade --part I/N``
+on a Slurm job array or a Kubernetes Indexed Job, deploy/) is written into
+the gradebook by the one process that merges the parts, parts.py:
 
-    python -m autograder.gradebook GRADEBOOK SUBMISSIONS PART/grades.csv ... --out grades.csv
+    python -m autograder merge PART_FOLDER ... --out grades.csv --gradebook PATH
 """
-import argparse
-import csv
 import os
 import shutil
 import sys
@@ -29,7 +27,7 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-from .course import SOLUTIONS, Outputs, gradebook_url, lesson_names, nbgrader_config
+from .course import SOLUTIONS, gradebook_url, lesson_names, nbgrader_config
 from .release import nbgrader_api
 
 # What nbgrader's `collect` puts next to a hand-in, and `release_feedback` needs.
@@ -132,52 +130,3 @@ def add_lessons(course, url, lessons):
             if not done["success"]:
                 raise SystemExit(f"nbgrader could not add {lesson} to {url}:\n"
                                  f"{done.get('error') or done.get('log')}")
-
-
-def read_part(grades_csv):
-    """The rows and test rows of one ``grade`` run, with numbers as numbers."""
-    def numbers(row):
-        return {k: (float(v) if v != "" else None) if k in ("score", "max_score") else v
-                for k, v in row.items()}
-    grades_csv = Path(grades_csv)
-    rows, tests = _csv(grades_csv), _csv(Outputs(grades_csv).tests)
-    return [numbers(r) for r in rows], [numbers(t) for t in tests]
-
-
-def _csv(path):
-    with open(path, newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def merge(gradebook, submissions, parts, out):
-    """Write the parts into the gradebook, and their rows, as they are, into
-    one grades CSV (and its tests CSV) at `out`."""
-    merged = {}
-    for part in map(Path, parts):
-        write(gradebook, submissions, *read_part(part), Outputs(part).autograded_folder)
-        for path, target in ((part, Path(out)), (Outputs(part).tests, Outputs(out).tests)):
-            merged.setdefault(target, []).extend(_csv(path))
-    for path, rows in merged.items():
-        with open(path, "w", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=list(rows[0]) if rows else ["student", "lesson"])
-            writer.writeheader()
-            writer.writerows(sorted(rows, key=lambda r: (r["student"], r["lesson"], r.get("test", ""))))
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.gradebook",
-                                     description="merge the grades of a class graded in parts")
-    parser.add_argument("gradebook", help="the course's gradebook.db")
-    parser.add_argument("submissions", help="the SUBMISSIONS folder the parts graded")
-    parser.add_argument("parts", nargs="+", help="the grades.csv of each part")
-    parser.add_argument("--out", required=True, help="the merged grades CSV to write")
-    args = parser.parse_args(argv)
-    missing = [part for part in args.parts if not Path(part).is_file()]
-    if missing:
-        raise SystemExit(f"gradebook: no such grades CSV: {', '.join(missing)}")
-    merge(args.gradebook, args.submissions, args.parts, args.out)
-    print(f"merged {len(args.parts)} parts into {args.gradebook} and {args.out}")
-
-
-if __name__ == "__main__":
-    main()

@@ -50,3 +50,29 @@ def write(submissions, student, lesson, nb):
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+def small_class(submissions, lesson="01_single_unit", size=12):
+    """A class of `size` students (student00...) handing in `lesson`: half
+    solve it, a quarter get one exercise wrong, one leaves it untouched,
+    one hands in a broken file, one a misnamed one; every hand-in has
+    nbgrader's timestamp.txt. Returns the students."""
+    students = [f"student{i:02d}" for i in range(size)]
+    for i, student in enumerate(students):
+        if i == size - 2:
+            folder = Path(submissions) / student / lesson
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / course.notebook_name(lesson)).write_text('{"cells": [')
+        elif i == size - 1:
+            folder = Path(submissions) / student / lesson
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(submission(lesson), folder / "my_copy.ipynb")
+        else:
+            exercise = exercises(lesson)[i % len(exercises(lesson))]
+            nb = (submission(lesson) if i < size // 2 else
+                  submission(lesson, solved=False) if i == size - 3 else
+                  submission(lesson, replace={exercise: f"def {exercise}(*args):\n    return 0.0\n"}))
+            write(submissions, student, lesson, nb)
+        (Path(submissions) / student / lesson / "timestamp.txt").write_text(
+            f"2026-03-02 09:{i:02d}:00.000000 UTC")
+    return students

@@ -2,15 +2,15 @@
 
 The Kubernetes manifests parse, name the image the Dockerfile builds,
 mount what the configuration files expect where they expect it, and run
-the course's own commands; the grading Job's script is run here on a
-class folder to show that its parts cover every student exactly once.
+the course's own commands; the grading Jobs' commands (the containers'
+command and args, as the kubelet runs them) are run here on a local class,
+every index of the Indexed Job then the merge, and give the grades and
+gradebook of one plain `grade` run.
 The Hub's configuration is loaded as JupyterHub loads it. (The Hub itself
 runs in tests/test_class_on_hub.py.)
 """
 import os
 import re
-import shlex
-import stat
 import subprocess
 
 import pytest
@@ -100,48 +100,86 @@ def test_the_hub_gives_instructors_the_grader_account_and_nbgrader_its_groups(va
         assert (DEPLOY / "jupyter" / folder).is_dir()
 
 
-def test_the_grading_job_runs_the_grader_in_indexed_parts_and_one_merge(jobs, values):
+def kubernetes_expand(text, env):
+    """`text` with Kubernetes' expansion of a container's command and args:
+    $(NAME) is the variable's value, $$ a $, an unknown $(NAME) stays."""
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)",
+                  lambda m: "$" if m[0] == "$$" else env.get(m[1], m[0]), text)
+
+
+def container_of(job):
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def argv(container, **variables):
+    """The container's command and args as the kubelet runs them, with its
+    environment and `variables` (the Job controller's JOB_COMPLETION_INDEX)."""
+    env = dict({e["name"]: e["value"] for e in container["env"]}, **variables)
+    return [kubernetes_expand(a, env) for a in container["command"] + container["args"]], env
+
+
+def option(args, name):
+    return args[args.index(name) + 1]
+
+
+def test_the_grading_job_runs_grade_in_indexed_parts_and_one_merge(jobs):
     grade, merge = jobs["grade-lesson"]["spec"], jobs["grade-merge"]["spec"]
     assert grade["completionMode"] == "Indexed" and grade["parallelism"] <= grade["completions"]
-    [container] = grade["template"]["spec"]["containers"]
-    env = {e["name"]: e["value"] for e in container["env"]}
-    assert int(env["PARTS"]) == grade["completions"]
-    script = container["args"][0]
-    [command] = [line for line in script.splitlines() if "-m autograder grade" in line]
-    jobs_flag = shlex.split(command)[shlex.split(command).index("--jobs") + 1]
-    assert int(jobs_flag) == int(container["resources"]["limits"]["cpu"])
-    assert in_repository(container["workingDir"] + "/autograder") == ROOT / "autograder"
-    [merger] = merge["template"]["spec"]["containers"]
-    assert merge["completions"] == 1 and "-m autograder.gradebook" in merger["args"][0]
+    container, merger = container_of(jobs["grade-lesson"]), container_of(jobs["grade-merge"])
+    for c in (container, merger):  # the grader's own commands, no shell
+        assert c["command"] == ["python", "-m", "autograder"]
+        assert in_repository(c["workingDir"] + "/autograder") == ROOT / "autograder"
+        [mount] = c["volumeMounts"]
+        assert {e["name"]: e["value"] for e in c["env"]}["COURSE"] == mount["mountPath"]
+    parts = grade["completions"]
+    outs = []
+    for index in range(parts):
+        args, env = argv(container, JOB_COMPLETION_INDEX=str(index))
+        assert args[3] == "grade" and option(args, "--part") == f"auto/{parts}"
+        assert int(option(args, "--jobs")) == int(container["resources"]["limits"]["cpu"])
+        assert "$(" not in " ".join(args)
+        outs.append(option(args, "--out"))
+    assert len(set(outs)) == parts and all(out.endswith("/grades.csv") for out in outs)
+    args, env = argv(merger)
+    assert args[3] == "merge" and merge["completions"] == 1
+    assert args[4:args.index("--out")] == [out.rsplit("/", 1)[0] for out in outs]  # every part, once
+    assert option(args, "--gradebook") == f"{env['COURSE']}/gradebook.db"
     claims = {d["metadata"]["name"] for d in documents("volumes.yaml")}
     for job in jobs.values():
         volumes = job["spec"]["template"]["spec"]["volumes"]
         assert {v["persistentVolumeClaim"]["claimName"] for v in volumes} <= claims
 
 
-def test_the_grading_jobs_parts_cover_every_student_once(jobs, tmp_path):
-    """The pod script run here for every index, with a `python` that lists its part."""
-    [container] = jobs["grade-lesson"]["spec"]["template"]["spec"]["containers"]
-    env = {e["name"]: e["value"] for e in container["env"]}
-    parts = int(env["PARTS"])
-    course = tmp_path / "course"
-    students = [f"student{n:03d}" for n in range(37)]
-    for student in students:
-        (course / "submitted" / student / env["LESSON"]).mkdir(parents=True)
-    fake = tmp_path / "bin" / "python"
-    fake.parent.mkdir()
-    fake.write_text('#!/bin/sh\n# python -m autograder grade CHUNK ...: list the chunk\nls "$4"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    seen = []
-    for index in range(parts):
-        done = subprocess.run(["sh", "-c", container["args"][0]], capture_output=True, text=True, timeout=60,
-                              env=dict(os.environ, COURSE=str(course), PARTS=str(parts), LESSON=env["LESSON"],
-                                       JOB_COMPLETION_INDEX=str(index),
-                                       PATH=f"{fake.parent}:{os.environ['PATH']}"))
-        assert done.returncode == 0, done.stderr
-        seen += done.stdout.split()
-        assert (course / "grading" / env["LESSON"] / f"part-{index}").is_dir()
-    assert sorted(seen) == students
+def test_the_grading_jobs_commands_grade_a_class_as_one_run_does(jobs, plain_class, tmp_path):
+    """Every pod of the Indexed Job run here, `parallelism` at a time, with
+    JOB_COMPLETION_INDEX set as the Job controller sets it and the course
+    volume a local course folder; then the merge Job's pod. The merged
+    grades and gradebook are those of one plain `grade` run of the class."""
+    from parts_tools import assert_same_as_plain, course_folder, environment
+
+    course = course_folder(plain_class, tmp_path / "course")
+    container, merger = container_of(jobs["grade-lesson"]), container_of(jobs["grade-merge"])
+
+    def pod(container, **variables):
+        args, env = argv(container, COURSE=str(course), **variables)
+        return subprocess.Popen(args, cwd=in_repository(container["workingDir"] + "/autograder").parent,
+                                env=dict(environment(), **env),  # the pod's environment
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    spec = jobs["grade-lesson"]["spec"]
+    pending = list(range(spec["completions"]))
+    while pending:  # `parallelism` pods at once, as the Job runs them
+        running = [(i, pod(container, JOB_COMPLETION_INDEX=str(i))) for i in pending[:spec["parallelism"]]]
+        del pending[:spec["parallelism"]]
+        for index, process in running:
+            output = process.communicate(timeout=600)[0]
+            assert process.returncode == 0, f"pod {index}:\n{output}"
+    merge = pod(merger)
+    output = merge.communicate(timeout=600)[0]
+    assert merge.returncode == 0, output
+    lesson = {e["name"]: e["value"] for e in merger["env"]}["LESSON"]
+    assert_same_as_plain(plain_class, course / "grading" / lesson / "grades.csv", course / "gradebook.db")
 
 
 def test_the_hub_configuration_loads_with_the_class_lists(tmp_path, monkeypatch):

@@ -3,13 +3,13 @@
 A small class of lesson 01 is graded once through the command line with a
 gradebook in a fresh course folder; the tests read that gradebook with
 nbgrader's API and its `export` and `generate_feedback` commands, as an
-instructor would, and compare with grades.csv. The last tests call
-`gradebook.write` directly to regrade a class whose gradebook an
+instructor would, and compare with grades.csv; the same class graded in
+two parts (`grade --part`) and merged (`merge --gradebook`) gives the same
+gradebook. The last tests call `gradebook.write` directly to regrade a class whose gradebook an
 instructor has already touched in formgrader.
 """
 import csv
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import gradebook, sample_class
+from autograder import gradebook, parts, sample_class
 from notebook_tools import require_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,36 +119,34 @@ def test_nbgrader_feedback_is_made_and_released_from_the_gradebook(graded, tmp_p
 
 def test_grading_again_gives_the_same_gradebook(graded):
     before = gradebook_scores(graded["book"])
-    rows, tests = gradebook.read_part(graded["out"])
+    rows, tests = parts.read_grades(graded["out"])
     gradebook.write(graded["book"], graded["subs"], rows, tests, graded["out"].parent / "autograded")
     assert gradebook_scores(graded["book"]) == before
 
 
 def test_a_class_graded_in_parts_merges_into_the_same_gradebook(graded, tmp_path):
-    """As the Kubernetes Job does: each part grades some students, one process merges."""
+    """Two parts graded at once (grade --part I/2), then `merge --gradebook`, the one writer."""
     out = graded["out"]
-    def csv_rows(path):
-        return list(csv.DictReader(open(path)))
-    parts = []
-    for name, students in (("part-0", {"correct", "corrupt"}), ("part-1", {"untouched", "partly_wrong"})):
-        part = tmp_path / name / "grades.csv"
-        (part.parent / "autograded").mkdir(parents=True)
-        for source, target in ((out, part), (out.with_name("grades_tests.csv"), part.with_name("grades_tests.csv"))):
-            rows = [r for r in csv_rows(source) if r["student"] in students]
-            with open(target, "w", newline="") as file:
-                writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-        for student in students & set(graded["tests"]):
-            shutil.copytree(out.parent / "autograded" / student, part.parent / "autograded" / student)
-        parts.append(str(part))
-    book, merged = tmp_path / "course" / "gradebook.db", tmp_path / "grades.csv"
-    done = subprocess.run([sys.executable, "-m", "autograder.gradebook", str(book), str(graded["subs"]),
-                           *parts, "--out", str(merged)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    runs = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(graded["subs"]), "--jobs", "1",
+                              "--part", f"{i}/2", "--out", str(tmp_path / f"part-{i}" / "grades.csv")],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for i in range(2)]
+    for run in runs:
+        output = run.communicate(timeout=600)[0]
+        assert run.returncode == 0, output
+    assert "part 1/2: 2 of 4 students" in output
+    book, merged = tmp_path / "course" / "gradebook.db", tmp_path / "merged" / "grades.csv"
+    done = subprocess.run([sys.executable, "-m", "autograder", "merge", str(tmp_path / "part-0"),
+                           str(tmp_path / "part-1"), "--out", str(merged), "--gradebook", str(book)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert gradebook_scores(book) == gradebook_scores(graded["book"])
-    assert csv_rows(merged) == csv_rows(out)
-    assert csv_rows(merged.with_name("grades_tests.csv")) == csv_rows(out.with_name("grades_tests.csv"))
+    assert merged.read_text() == out.read_text()
+    assert merged.with_name("grades_tests.csv").read_text() == out.with_name("grades_tests.csv").read_text()
+    for folder in ("autograded", "feedback"):
+        assert sorted(p.relative_to(merged.parent / folder) for p in (merged.parent / folder).rglob("*.*")) == \
+            sorted(p.relative_to(out.parent / folder) for p in (out.parent / folder).rglob("*.*"))
+    assert (book.parent / "autograded" / "correct" / LESSON / "submission_secret.txt").is_file()
 
 
 # ---------------------------------------------------------------- regrading, without the sandbox
