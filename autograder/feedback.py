@@ -17,10 +17,14 @@
   made the feedback four times slower.)
 """
 import html
+import re
 from functools import lru_cache
 
 import nbformat
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.strings import clean_html
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from nbformat import NotebookNode
@@ -104,3 +108,24 @@ class SanitizeStudentHTML(NbGraderPreprocessor):
 
 def _text(value):
     return "".join(value) if isinstance(value, list) else str(value)
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its last pass, which parses the whole
+    page with BeautifulSoup to give images an alt text and cells a tabindex:
+    0.3 s of the 2 s a lesson 01 notebook takes to grade. The same two
+    changes are made here on the page's text."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name"))
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        page = re.sub(r"<img(?![^>]*\balt=)", '<img alt="No description has been provided for this image"', page)
+        for cls in ("jp-Cell-inputWrapper", "jp-OutputArea-output"):
+            page = re.sub(rf'(<div class="[^"]*\b{cls}\b[^"]*")', r'\1 tabindex="0"', page)
+        return page, resources

@@ -75,18 +75,24 @@ class Student:
     """The stand-in of one of the student's functions: calling it calls the
     function of that name in the kernel, with the same arguments, and
     returns what it returned, raises what it raised (as the same kind of
-    exception), and gives the warnings it gave."""
+    exception), and gives the warnings it gave. Its signature, for the
+    tests that inspect it, is asked of the kernel when they do
+    (`described()`: wire.describe's answer)."""
 
-    def __init__(self, name, link, parameters):
+    def __init__(self, name, link, described=dict):
         self.__name__ = self.__qualname__ = name
-        self._link = link
-        try:  # the signature the kernel reported, for tests that inspect it
+        self._link, self._described = link, described
+
+    @property
+    def __signature__(self):
+        entry = self._described().get(self.__name__)
+        try:
             kinds = inspect.Parameter
-            self.__signature__ = inspect.Signature([
+            return inspect.Signature([
                 kinds(str(p), getattr(kinds, str(kind)), default=None if has_default else kinds.empty)
-                for p, kind, has_default in parameters[:50]])
+                for p, kind, has_default in entry["parameters"][:50]])
         except Exception:  # none reported, or not a signature
-            pass
+            return None
 
     def __call__(self, *args, **kwargs):
         return self._link.call(self.__name__, args, kwargs)
@@ -157,11 +163,15 @@ class Judge:
             return [nbformat.v4.new_output("error", ename="NotATest", evalue=f"{grade_id} is not a test "
                                            "of this lesson", traceback=[f"{grade_id} is not a test"])]
         visible, hidden = self.tests[grade_id]
-        described = self.link.describe(self.names)
+        asked = []
+
+        def described():  # once a test cell, and only if it inspects a function
+            if not asked:
+                answer = self.link.describe(self.names)
+                asked.append(answer if isinstance(answer, dict) else {})
+            return asked[0]
         for name in self.names:
-            entry = described.get(name) if isinstance(described, dict) else None
-            self.namespace[name] = Student(name, self.link, entry.get("parameters")
-                                           if isinstance(entry, dict) else None)
+            self.namespace[name] = Student(name, self.link, described)
         printed = _Bounded(MAX_PRINTED)
         outputs, failure = [], None
         checks = self.namespace["checks"]

@@ -32,6 +32,7 @@ Feedback (nbgrader's generate_feedback, in the worker that graded it):
  16. HideHiddenTests (*)     hidden tests' lines left out of the test cells
  17. ExplainBlockedCalls (*) a demonstration stopped by a blocked nnlib exercise: a note, not an error
  18. SanitizeStudentHTML (*) the student's markdown as text, their outputs' HTML cleaned
+ then FeedbackExporter (*): nbconvert's HTML, without its slow last pass
 
 A test cell's outputs are made by the judge alone, so SaveAutoGrades
 scores what the grader found, never what the kernel printed. State
@@ -47,7 +48,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from . import course
 from .execute import SandboxedExecute
-from .feedback import ExplainBlockedCalls, HideHiddenTests, LimitSourceSize, SanitizeStudentHTML
+from .feedback import (ExplainBlockedCalls, FeedbackExporter, HideHiddenTests, LimitSourceSize,
+                       SanitizeStudentHTML)
 from .intake import Intake
 from .outputs import LimitOutputSize
 
@@ -68,6 +70,7 @@ def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):
     c.Autograde.sanitize_preprocessors = SANITIZE
     c.Autograde.autograde_preprocessors = AUTOGRADE
     c.GenerateFeedback.preprocessors = FEEDBACK
+    c.GenerateFeedback.exporter_class = FeedbackExporter
     c.OverwriteCells.add_missing_cells = True
     c.Intake.release_folder = str(Path(root) / c.CourseDirectory.release_directory)
     c.SandboxedExecute.matplotlib_cache = str(matplotlib_cache)

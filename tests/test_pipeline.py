@@ -323,8 +323,18 @@ def test_a_judge_function_argument_is_computed_in_the_judge(tmp_path):
     seen = []
     namespace = {"apply": lambda g, z: g(z) + 1}
     link = InProcess(tmp_path, namespace)
-    assert judge.Student("apply", link, None)(lambda z: seen.append(z) or z * 2, 3.0) == 7.0
+    assert judge.Student("apply", link)(lambda z: seen.append(z) or z * 2, 3.0) == 7.0
     assert seen == [3.0]
+
+
+def test_a_students_signature_is_the_kernels_answer(tmp_path):
+    import inspect
+
+    link = InProcess(tmp_path, {"f": lambda x, y=2, *, hidden="sigmoid": x})
+    f = judge.Student("f", link, lambda: link.describe(["f"]))
+    assert str(inspect.signature(f)) == "(x, y=None, *, hidden=None)"
+    forged = judge.Student("f", link, lambda: {"f": {"parameters": [["x", "NO_SUCH_KIND", False]]}})
+    assert str(inspect.signature(forged)) == "(*args, **kwargs)"  # not a signature: the call's own
 
 
 # ---------------------------------------------------------------- links
