@@ -118,11 +118,11 @@ def _course(template, limits):
     return _worker["root"], _worker["api"]
 
 
-def grade_one(job, outputs, template, limits):
+def grade_one(job, outputs, template, limits, feedback=True):
     """Grade one submission in this worker; always returns a result."""
     started = time.monotonic()
     try:
-        result = _autograde(job, outputs, *_course(template, limits))
+        result = _autograde(job, outputs, *_course(template, limits), feedback=feedback)
     except Exception as error:  # a grader bug must not lose the row
         result = dict(row=row(job.student, job.lesson, 0, None, "error",
                               f"the grader failed: {type(error).__name__}: {error}"), tests=[])
@@ -130,7 +130,7 @@ def grade_one(job, outputs, template, limits):
     return result
 
 
-def _autograde(job, outputs, root, api):
+def _autograde(job, outputs, root, api, feedback=True):
     from nbgrader.api import Gradebook
 
     name = course.notebook_name(job.lesson)
@@ -154,9 +154,10 @@ def _autograde(job, outputs, root, api):
                  for g in sorted(notebook.grades, key=lambda g: g.name)]
         score, max_score = _number(notebook.score), _number(notebook.max_score)
 
-    api.generate_feedback(job.lesson, job.student, force=True)
-    _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html",
-             outputs.feedback(job.student, job.lesson))
+    if feedback:
+        api.generate_feedback(job.lesson, job.student, force=True)
+        _publish(root / "feedback" / job.student / job.lesson / f"{job.lesson}.html",
+                 outputs.feedback(job.student, job.lesson))
     _publish(autograded, outputs.autograded(job.student, job.lesson))
     for work in ("submitted", "autograded", "feedback"):
         shutil.rmtree(root / work / job.student, ignore_errors=True)
@@ -240,7 +241,7 @@ def grade(submissions, out, jobs=None, lessons=None, gradebook=None, force=False
         lessons_graded = sorted({job.lesson for job, _ in todo})
         if canary and lessons_graded:
             started_canary = time.monotonic()
-            problems = run_canary(pool, lessons_graded, template, limits, Path(work) / "canary")
+            problems = run_canary(pool, lessons_graded, template, limits, Path(work) / "canary", jobs)
             if problems:
                 raise SystemExit("grade: " + "\n\n".join(problems) + "\n\nNobody was graded. Fix the set-up "
                                  "and run again (or, to grade anyway, --no-canary).")
@@ -291,36 +292,40 @@ MAX_SETUP_FAULTS = 3   # notebooks in a row whose set-up failed before the run s
 CANARY = "canary-solutions"
 
 
-def run_canary(pool, lessons, template, limits, folder):
+def run_canary(pool, lessons, template, limits, folder, workers=1):
     """Grade the instructor's solution of each lesson, as a student's hand-in,
-    through the same workers, sandbox, limits and judge: [] if each gets
-    full marks, else what went wrong, lesson by lesson."""
+    through the same workers, sandbox, limits and judge (one copy per
+    worker at least, so each worker is checked, and ready, before any
+    student): [] if each gets full marks, else what went wrong, lesson by
+    lesson."""
     from . import sample_class
 
     outputs = course.Outputs(folder / "grades.csv")
-    futures = {}
-    for lesson in lessons:
-        notebook = sample_class.write(folder / "submitted", CANARY, lesson, sample_class.submission(lesson))
-        futures[lesson] = pool.submit(grade_one, Job(CANARY, lesson, notebook), outputs, template, limits)
-    problems = []
-    for lesson, future in futures.items():
+    futures = []
+    for k in range(max(workers, len(lessons))):
+        lesson, student = lessons[k % len(lessons)], f"{CANARY}-{k}"
+        notebook = sample_class.write(folder / "submitted", student, lesson, sample_class.submission(lesson))
+        futures.append((lesson, student, pool.submit(grade_one, Job(student, lesson, notebook), outputs,
+                                                     template, limits, feedback=False)))
+    problems = {}
+    for lesson, student, future in futures:
         result = future.result()
         r = result["row"]
         failed = [t["test"] for t in result["tests"] if t["score"] != t["max_score"]]
-        if r["status"] == "ok" and not failed and result["tests"]:
+        if (r["status"] == "ok" and not failed and result["tests"]) or lesson in problems:
             continue
         problem = (f"the canary failed: the instructor's solution of {lesson} got {r['score']:g} "
                    f"points, not full marks ({r['status']}: {r['reason']})")
         if failed:
             problem += f"\n  failed: {', '.join(failed)}"
-        autograded = outputs.autograded(CANARY, lesson)
+        autograded = outputs.autograded(student, lesson)
         first = first_error(autograded) if autograded.exists() else None
         if first:
             problem += f"\n  the first error: {first}"
             if "No module named 'nnlib'" in first:
                 problem += nnlib_hint()
-        problems.append(problem)
-    return problems
+        problems[lesson] = problem
+    return list(problems.values())
 
 
 def first_error(notebook_path):
