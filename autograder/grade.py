@@ -8,8 +8,9 @@ submitted layout). The grader
 2. grades the rest in parallel worker processes, each with its own copy
    of the course and its own gradebook, so no two processes ever write to
    the same database. Each notebook goes through the steps of pipeline.py
-   (nbgrader's autograde with the sandboxed execution and the outside
-   checks); the worker that graded it also renders its feedback;
+   (nbgrader's autograde with the sandboxed execution and the judge); the
+   worker that graded it also renders its feedback. First, the canary:
+   the instructor's solutions, graded the same way, must get full marks;
 3. writes the CSVs (course.GRADE_FIELDS, course.TEST_FIELDS), and next to
    them ``feedback/<student>/<lesson>.html`` and
    ``autograded/<student>/<lesson>.ipynb`` (course.Outputs).

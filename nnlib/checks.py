@@ -270,8 +270,8 @@ def should_be_about(name, got, expected, decimals=4):
 
 
 # ---------------------------------------------------------------- parameters (lesson 07)
-# Shared by lesson 07's test cells and the grader's outside check of
-# random_init and train: each raises CheckFailed with what is wrong.
+# Used by lesson 07's test cells (which the grader's judge runs too):
+# each raises CheckFailed with what is wrong.
 
 def check_param_shapes(params, sizes, call):
     """Fail unless ``params`` is a list of ``(W, b)`` pairs shaped for ``sizes``:

@@ -1,5 +1,5 @@
 """Every lesson through the instructor's grader: full marks for the solutions
-(also under the outside checks of autograder/probes.py), 0 for untouched
+(the test cells run by the judge, outside the kernels), 0 for untouched
 notebooks."""
 import csv
 import subprocess
