@@ -184,7 +184,7 @@ class SandboxedExecute(Execute):
         return nb, resources
 
     def _run_cell(self, nb, cell, index):
-        where = _cell_name(cell, index)
+        where = record.cell_name(cell, index + 1)
         try:
             self.execute_cell(cell, index, store_history=True)
         except DeadKernelError:
@@ -226,7 +226,7 @@ class SandboxedExecute(Execute):
     def _judge_cell(self, nb, cell, index):
         """Run a test cell in the judge (judge.py); its calls of the student's
         functions run in the kernel, all within the cell's time limit."""
-        self._nb, self._where = nb, _cell_name(cell, index)
+        self._nb, self._where = nb, record.cell_name(cell, index + 1)
         self._cell_deadline = time.monotonic() + self.timeout
         cell.outputs = self._judge.run(cell.metadata["nbgrader"]["grade_id"])
         cell.execution_count = None
@@ -410,14 +410,3 @@ def lesson_code(lesson):
     nb = nbformat.read(course.student_notebook(lesson), as_version=4)
     return frozenset(cell.source for cell in nb.cells
                      if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution"))
-
-
-def _cell_name(cell, index):
-    """A cell as the student knows it: its grade id, else its number in their
-    own file (intake noted it) and its first line."""
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    if grade_id:
-        return f"cell {grade_id}"
-    number = cell.metadata.get(record.KEY, {}).get("cell", index + 1)
-    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
-    return f"cell {number} ({first[:40]}{'...' if len(first) > 40 else ''})"

@@ -323,28 +323,18 @@ def run_canary(pool, lessons, template, limits, folder, workers=1):
         first = first_error(autograded) if autograded.exists() else None
         if first:
             problem += f"\n  the first error: {first}"
-            if "No module named 'nnlib'" in first:
-                problem += nnlib_hint()
         problems[lesson] = problem
     return list(problems.values())
 
 
 def first_error(notebook_path):
-    """'cell N: Error: message' of the first error output in a graded notebook."""
+    """'cell ...: Error: message' of the first error output in a graded notebook."""
     nb = nbformat.read(notebook_path, as_version=4)
     for number, cell in enumerate(nb.cells, start=1):
         for out in cell.get("outputs", []):
             if out.output_type == "error":
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                return f"{'cell ' + grade_id if grade_id else f'cell {number}'}: {out.ename}: {out.evalue[:300]}"
+                return f"{record.cell_name(cell, number)}: {out.ename}: {out.evalue[:300]}"
     return None
-
-
-def nnlib_hint():
-    from .sandbox import NNLIB_DIR
-    return (f"\n  The kernel imports nnlib from {NNLIB_DIR}, the grader's own (mounted read-only in "
-            "the sandbox). Check that it is there and importable: "
-            f"{sys.executable} -m pip install -e {course.ROOT}")
 
 
 def check_checkout():

@@ -110,11 +110,15 @@ def raise_in(function_name, error):
     frame(error)
 
 
+def builtin(name, base):
+    """The builtin subclass of `base` named `name` (as the kernel wrote it), or None."""
+    cls = getattr(builtins, str(name)[:60], None)
+    return cls if isinstance(cls, type) and issubclass(cls, base) else None
+
+
 def _exception(kind, text):
     """An exception of the builtin class named `kind`, else of a new class of that name."""
-    cls = getattr(builtins, kind, None)
-    if not (isinstance(cls, type) and issubclass(cls, Exception)):
-        cls = type(kind if kind.isidentifier() else "Error", (Exception,), {})
+    cls = builtin(kind, Exception) or type(kind if kind.isidentifier() else "Error", (Exception,), {})
     return cls(text)
 
 
@@ -254,10 +258,7 @@ def result_of(answer, value):
     """What a call's answer means in the judge: `value`, or the exception the
     function raised. Its warnings are given again here, under the test's filters."""
     for kind, text in answer.get("warnings", []):
-        category = getattr(builtins, str(kind), None)
-        if not (isinstance(category, type) and issubclass(category, Warning)):
-            category = UserWarning
-        warnings.warn(str(text), category, stacklevel=3)
+        warnings.warn(str(text), builtin(kind, Warning) or UserWarning, stacklevel=3)
     if "error" in answer:
         error = answer["error"]
         raise_in(str(error.get("raised_in") or "function")[:60],

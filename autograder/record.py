@@ -10,6 +10,18 @@ SETUP_FAULT = "the grading set-up is broken, not the notebook"  # begins such an
 SEVERITY = ["error", "memory", "processes", "disk", "crashed", "timeout", "tampered", "ok"]
 
 
+def cell_name(cell, number):
+    """A cell as the student knows it: its grade id, else its number in
+    their own file (intake noted it; `number` where it did not) and its
+    first line."""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    if grade_id:
+        return f"cell {grade_id}"
+    number = cell.metadata.get(KEY, {}).get("cell", number)
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    return f"cell {number} ({first[:40]}{'...' if len(first) > 40 else ''})"
+
+
 def reset(nb):
     """Forget anything a submission claims to have been found (intake)."""
     nb.metadata[KEY] = {"events": []}

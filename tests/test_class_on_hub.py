@@ -374,6 +374,17 @@ def test_a_lesson_goes_out_is_handed_in_graded_and_comes_back_with_feedback(rele
         assert f"Score: {float(rows[student]['score']):.1f} / {full:.1f}" in html
 
 
+def log_in(browser, hub, user):
+    """A new page of `browser`, logged in to the hub as `user`."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(120_000)
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    return page
+
+
 def test_the_students_jupyterlab_shows_the_lesson_in_the_assignments_tab(released):
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     require(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing: apt-get install chromium")
@@ -381,12 +392,7 @@ def test_the_students_jupyterlab_shows_the_lesson_in_the_assignments_tab(release
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(120_000)
-            page.goto(f"{hub.url}/hub/login")
-            page.fill("input[name=username]", IDLE)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("input[type=submit], button[type=submit]")
+            page = log_in(browser, hub, IDLE)
             page.wait_for_url(f"**/user/{IDLE}/lab**")
             page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
             menu = page.locator(".lm-Menu-itemLabel")
@@ -411,12 +417,7 @@ def test_the_students_jupyterlab_shows_the_lesson_in_the_assignments_tab(release
             page.context.close()
 
             # the instructor, on the grader account's server, has both
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(120_000)
-            page.goto(f"{hub.url}/hub/login")
-            page.fill("input[name=username]", INSTRUCTOR)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("input[type=submit], button[type=submit]")
+            page = log_in(browser, hub, INSTRUCTOR)
             page.wait_for_url("**/hub/**")
             page.goto(f"{hub.url}/user/{GRADER}/lab")
             page.wait_for_load_state()
