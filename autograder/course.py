@@ -112,6 +112,10 @@ class Outputs:
     def copies(self):       # possible copies (report.py)
         return self.folder / "copies.csv"
 
+    @property
+    def misconceptions(self):  # the failed tests grouped by mistake (misconceptions.py)
+        return self.folder / "misconceptions.csv"
+
     def lms(self, name):    # a learning management system's import file (lms.py)
         return self._beside(f"_{name}.csv")
 

@@ -45,7 +45,6 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, Unicode
 
 from . import course, limits, record, wire
-from . import judge
 from .judge import Judge, KernelFailed
 from .course import DEFAULT_LIMITS as LIMITS
 from .outputs import error_output, output_size
@@ -228,8 +227,10 @@ class SandboxedExecute(Execute):
         functions run in the kernel, all within the cell's time limit."""
         self._nb, self._where = nb, record.cell_name(cell, index + 1)
         self._cell_deadline = time.monotonic() + self.timeout
-        cell.outputs = self._judge.run(cell.metadata["nbgrader"]["grade_id"])
+        cell.outputs, diagnosis = self._judge.run(cell.metadata["nbgrader"]["grade_id"])
         cell.execution_count = None
+        if diagnosis:  # for the class's report (misconceptions.py); grades do not read it
+            cell.metadata.setdefault(record.KEY, {})["diagnosis"] = diagnosis
 
     def describe(self, names):
         """What the kernel's namespace holds under `names` (wire.describe)."""
@@ -239,11 +240,10 @@ class SandboxedExecute(Execute):
         except (KernelFailed, ValueError):
             return {}
 
-    def call(self, name, args, kwargs):
-        """Call the student's function `name` in the kernel (judge.Student)."""
-        tree, arrays, callbacks = judge.request(name, args, kwargs, self.counting)
-        answer, out = self._ask("call", tree, arrays, callbacks)
-        return judge.outcome(answer, out, args, kwargs, self.counting)
+    def exchange(self, tree, arrays, callbacks):
+        """One call of a student's function in the kernel (judge.Student):
+        its request out, its answer back."""
+        return self._ask("call", tree, arrays, callbacks)
 
     def _ask(self, request, tree, arrays, callbacks=()):
         """Send one request to the kernel's side of wire.py and read its answer."""

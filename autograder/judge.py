@@ -30,7 +30,7 @@ from functools import lru_cache
 import nbformat
 import numpy as np
 
-from . import course, wire
+from . import course, diagnosis, wire
 
 HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
@@ -79,9 +79,9 @@ class Student:
     tests that inspect it, is asked of the kernel when they do
     (`described()`: wire.describe's answer)."""
 
-    def __init__(self, name, link, described=dict):
+    def __init__(self, name, link, described=dict, calls=None):
         self.__name__ = self.__qualname__ = name
-        self._link, self._described = link, described
+        self._link, self._described, self._calls = link, described, calls
 
     @property
     def __signature__(self):
@@ -95,10 +95,27 @@ class Student:
             return None
 
     def __call__(self, *args, **kwargs):
-        return self._link.call(self.__name__, args, kwargs)
+        counting, calls = self._link.counting, self._calls
+        inputs = calls.start(self.__name__, args, kwargs) if calls else None
+        tree, arrays, callbacks = request(self.__name__, args, kwargs, counting)
+        try:
+            answer, out = self._link.exchange(tree, arrays, callbacks)
+            value = received(answer, out, args, kwargs, counting)
+        except KernelFailed:
+            if inputs is not None:
+                calls.finish(self.__name__, inputs, args, kwargs, error="KernelFailed")
+            raise
+        if inputs is not None:  # as the kernel answered, whatever the test's warning filters
+            calls.finish(self.__name__, inputs, args, kwargs, value=value,
+                         error=answer["error"].get("type") if "error" in answer else None,
+                         warned=[kind for kind, _text in answer.get("warnings", [])])
+        return result_of(answer, value)
 
     def __repr__(self):
         return f"<your function {self.__name__}>"
+
+    def __deepcopy__(self, memo):  # (the diagnosis copies a call's inputs)
+        return self
 
 
 def raise_in(function_name, error):
@@ -149,7 +166,7 @@ class Judge:
         from nnlib import checks
 
         self.tests, self.names, imports = lesson_tests(lesson)
-        self.link = link
+        self.lesson, self.link = lesson, link
         self.namespace = {"__name__": "__judge__"}
         exec(PREAMBLE, self.namespace)
         for line in imports.splitlines():
@@ -165,7 +182,7 @@ class Judge:
         and an error output if it failed."""
         if grade_id not in self.tests:  # a test cell of another version of the lesson
             return [nbformat.v4.new_output("error", ename="NotATest", evalue=f"{grade_id} is not a test "
-                                           "of this lesson", traceback=[f"{grade_id} is not a test"])]
+                                           "of this lesson", traceback=[f"{grade_id} is not a test"])], None
         visible, hidden = self.tests[grade_id]
         asked = []
 
@@ -174,8 +191,9 @@ class Judge:
                 answer = self.link.describe(self.names)
                 asked.append(answer if isinstance(answer, dict) else {})
             return asked[0]
+        calls = diagnosis.Calls()
         for name in self.names:
-            self.namespace[name] = Student(name, self.link, described)
+            self.namespace[name] = Student(name, self.link, described, calls)
         printed = _Bounded(MAX_PRINTED)
         outputs, failure = [], None
         checks = self.namespace["checks"]
@@ -198,7 +216,16 @@ class Judge:
             outputs.append(nbformat.v4.new_output(
                 "error", ename=type(failure).__name__, evalue=text[:MAX_MESSAGE],
                 traceback=[f"{type(failure).__name__}: {text[:MAX_MESSAGE]}"]))
-        return outputs
+        return outputs, self.diagnose(grade_id, failure, calls)
+
+    def diagnose(self, grade_id, failure, calls):
+        """What the failed test's function got wrong (diagnosis.py), or None."""
+        if failure is None:
+            return None
+        try:
+            return diagnosis.diagnose(self.lesson, grade_id, calls.calls, str(failure))
+        except Exception as error:  # the report says so; the grade stands
+            return {"function": "", "known": False, "label": f"not diagnosed ({type(error).__name__})"}
 
 
 class _Bounded(io.StringIO):
@@ -226,8 +253,8 @@ def request(name, args, kwargs, counting=None):
     return tree, arrays, callbacks
 
 
-def outcome(answer, out, args, kwargs, counting=None):
-    """What the call whose answer is (`answer`, `out`) returned, raised and
+def received(answer, out, args, kwargs, counting=None):
+    """What the call whose answer is (`answer`, `out`) returned, and what it
     did: the arrays it changed in place are changed here too, the
     generators it drew from moved on, the counted calls added up."""
     if not isinstance(answer, dict):
@@ -251,7 +278,12 @@ def outcome(answer, out, args, kwargs, counting=None):
         for counted, n in dict(answer.get("counts", {})).items():
             if counted in counting[1] and isinstance(n, int):
                 counting[1][counted] += n
-    return result_of(answer, value)
+    if not isinstance(answer.get("warnings", []), list) or not all(
+            isinstance(w, list) and len(w) == 2 for w in answer.get("warnings", [])):
+        raise KernelFailed("the kernel gave no answer the grader can read (its warnings)")
+    if "error" in answer and not isinstance(answer["error"], dict):
+        raise KernelFailed("the kernel gave no answer the grader can read (its error)")
+    return value
 
 
 def result_of(answer, value):

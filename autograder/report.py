@@ -18,6 +18,11 @@ lesson: a histogram of the scores in percent and the test pass rates.
 
 A submission with ``max_score`` 0 counts as 0 %.
 
+Then "Misconceptions" (misconceptions.py): each lesson's failed tests
+grouped by what the students' functions got wrong, with counts, shares
+and the first students, also written to ``misconceptions.csv``; the most
+common of them are the last panel of the PNG.
+
 Then "Possible copies": the pairs of students, or a student and nnlib, whose
 solution cells are near-identical (autograder/copies.py says how that is
 measured), found in the grader's ``autograded/`` folder next to grades.csv
@@ -32,7 +37,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from . import copies
+from . import copies, misconceptions
 from .course import GRADE_FIELDS, TEST_FIELDS, Outputs
 
 SCORE_BINS = list(range(0, 101, 10))
@@ -153,17 +158,37 @@ def draw_lesson(score_axes, tests_axes, lesson, summary, pass_rates):
                          f"(graded n={pass_rates[0][2]})", fontsize=10, loc="left")
 
 
-def draw_report(lessons, summaries, pass_rates_by_lesson, png_path):
+def draw_report(lessons, summaries, pass_rates_by_lesson, png_path, found_groups=()):
     most_tests = max([len(pass_rates_by_lesson.get(lesson) or []) for lesson in lessons] + [1])
     row_height = max(2.4, 0.9 + 0.22 * most_tests)
-    figure = Figure(figsize=(12, row_height * len(lessons)), layout="constrained")
-    axes = figure.subplots(len(lessons), 2, squeeze=False, width_ratios=[1, 1.4])
+    top = sorted((g for g in found_groups if g.label != misconceptions.diagnosis.NOT_WRITTEN),
+                 key=lambda g: (-len(g.students), g.lesson, g.test))[:misconceptions.TOP]
+    extra = 0.9 + 0.3 * len(top) if top else 0
+    figure = Figure(figsize=(12, row_height * len(lessons) + extra), layout="constrained")
+    rows = figure.subfigures(2, 1, height_ratios=[row_height * len(lessons), extra]) if top else [figure]
+    axes = rows[0].subplots(len(lessons), 2, squeeze=False, width_ratios=[1, 1.4])
     for (score_axes, tests_axes), lesson in zip(axes, lessons):
         draw_lesson(score_axes, tests_axes, lesson, summaries[lesson],
                     pass_rates_by_lesson.get(lesson))
     axes[-1][0].set_xlabel("score (% of max)")
     axes[-1][1].set_xlabel("students with full points (%)")
+    if top:
+        draw_misconceptions(rows[1].subplots(), top)
     figure.savefig(png_path, dpi=100)
+
+
+def draw_misconceptions(axes, top):
+    """The class's most common misconceptions (misconceptions.py), largest on top."""
+    names = [f"{g.lesson[:2]} {g.test}: {g.label if g.group == g.label else g.group}"[:80] for g in top]
+    bars = axes.barh(range(len(top)), [len(g.students) for g in top],
+                     color=["tab:red" if g.known else "tab:gray" for g in top])
+    axes.set_yticks(range(len(top)), names, fontsize=8)
+    axes.bar_label(bars, padding=2, fontsize=7)
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("students")
+    axes.set_title("the class's most common misconceptions (red: a known mistake, grey: a new one)",
+                   fontsize=10, loc="left")
 
 
 def copies_section(grades_csv, grade_rows):
@@ -232,7 +257,12 @@ def report(grades_csv, out_png=None):
     for lesson in lessons:
         lines += [""] + format_lesson(lesson, summaries[lesson], pass_rates_by_lesson.get(lesson))
 
+    found_groups = []
+    if test_rows is not None:
+        graded = {lesson: len({r["student"] for r in tests_by_lesson[lesson]}) for lesson in lessons}
+        found, found_groups = misconceptions.section(grades_csv, test_rows, graded)
+        lines += [""] + found
     lines += [""] + copies_section(grades_csv, grade_rows)
-    draw_report(lessons, summaries, pass_rates_by_lesson, png_path)
+    draw_report(lessons, summaries, pass_rates_by_lesson, png_path, found_groups)
     lines += ["", f"Plot: {png_path}"]
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ from autograder import course, pipeline, record
 from autograder.intake import Intake, check_notebook
 from autograder import judge, wire
 from autograder.outputs import LimitOutputSize, error_output
-from notebook_tools import live_script
+from notebook_tools import InProcess, live_script
 
 
 def graded(source, grade_id, points=1, solution=False):
@@ -255,40 +255,6 @@ def test_oversized_or_deep_answers_are_not_read(tmp_path):
         wire.read(tmp_path, "pickled")
 
 
-class InProcess:
-    """A judge's link that serves the calls with wire.serve on a namespace
-    of this process, through the channel's files, as the kernel would."""
-
-    def __init__(self, folder, namespace):
-        self.folder, self.namespace, self.counting = folder, namespace, None
-        self.callbacks = []
-
-    def describe(self, names):
-        wire.write(self.folder, "request", {"names": list(names)}, {})
-        wire.serve("describe", self.folder, self.namespace)
-        return wire.read(self.folder, "answer")[0]
-
-    def call(self, name, args, kwargs):
-        import builtins
-
-        tree, arrays, callbacks = judge.request(name, args, kwargs, self.counting)
-        wire.write(self.folder, "request", tree, arrays)
-        real_input = builtins.input
-
-        def callback(prompt):
-            request, found = wire.read(self.folder, "callback")
-            value = callbacks[request["k"]](*wire.decode(request["args"], found))
-            out = {}
-            wire.write(self.folder, "callback_answer", {"value": wire.encode(value, out)}, out)
-            return ""
-        builtins.input = callback
-        try:
-            wire.serve("call", self.folder, self.namespace)
-        finally:
-            builtins.input = real_input
-        return judge.outcome(*wire.read(self.folder, "answer"), args, kwargs, self.counting)
-
-
 def test_the_judge_runs_the_lessons_tests_on_the_students_functions(tmp_path):
     """Lesson 01's test cells in the judge, with the solutions and with
     mistakes, the calls served through the channel: the verdicts and
@@ -299,7 +265,7 @@ def test_the_judge_runs_the_lessons_tests_on_the_students_functions(tmp_path):
         namespace = {}
         exec("import numpy as np\n" + code, namespace)
         j = judge.Judge("01_single_unit", InProcess(tmp_path, namespace))
-        return {grade_id: j.run(grade_id) for grade_id in j.tests}
+        return {grade_id: j.run(grade_id)[0] for grade_id in j.tests}
 
     solved = "\n".join(sample_class.answer("01_single_unit", name)
                        for name in ("weighted_sum", "step", "sigmoid", "unit_output"))

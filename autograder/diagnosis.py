@@ -1,0 +1,326 @@
+"""What a failed test's function got wrong, named by running known mistakes.
+
+While a test cell runs in the judge (judge.py), every call of the student's
+functions is recorded (`Calls`): a copy of its inputs taken before the
+call, what it returned or raised, the warnings it gave and the input
+arrays it changed. When the test fails, `diagnose` compares the calls of
+the test's own function (the one its exercise cell defines) with the
+known mistakes of autograder/mistakes/, run here in the grader on copies
+of the same inputs. A candidate matches when, on every recorded call, it
+returns the same values (within TOLERANCE, whatever the types: a list or
+an array, float32 or float64), raises the same kind of exception, gives
+the same kinds of warnings and changes the same input arrays alike.
+
+The candidates, in order (at most MAX_CANDIDATES, within SECONDS):
+
+1. each mistake of the function;
+2. the instructor's solution calling a wrong helper: one mistake of a
+   function it calls (``weighted_sum`` in ``unit_output``), so a mistake
+   made once is named where it was made, not again as a mystery;
+3. pairs: each mistake of the function calling each mistake of a helper.
+
+The first match names the misconception (``known``). Otherwise the
+diagnosis keeps the student's calls in a bounded plain form, so that the
+report (misconceptions.py) can group the students whose wrong values
+agree: the same new mistake, written differently, lands in one group.
+Two special cases are named without candidates: a function that is not
+written yet, and one whose values are all right (the test failed on
+something else). Nothing here changes a grade.
+"""
+import ast
+import copy
+import hashlib
+import json
+import time
+import warnings
+from functools import lru_cache
+
+import nbformat
+import numpy as np
+
+from . import course, mistakes, wire
+
+TOLERANCE = dict(rtol=1e-6, atol=1e-8)      # the tests' own (nnlib.checks)
+LOW_TOLERANCE = dict(rtol=1e-5, atol=1e-6)  # where either side was computed in float32
+MAX_CALLS = 8          # calls of the function kept for a test cell
+MAX_INPUT_BYTES = 32 * 2**20  # calls with more input are not copied, nor diagnosed
+MAX_VALUES = 100       # numbers kept of an array (evenly spaced, with its sums, when cut)
+MAX_ITEMS = 40         # items kept of a list, tuple or dict
+MAX_CANDIDATES = 120
+SECONDS = 5.0          # of diagnosis per test cell
+
+NOT_WRITTEN = "not written yet"
+KERNEL_FAILED = "timed out or crashed"
+RIGHT_VALUES = "right values, another check failed"
+NO_CALLS = "failed before any call"   # + the check's message
+NEW = "not in the library"
+
+
+# ---------------------------------------------------------------- plain values
+
+def plain(value, depth=0):
+    """`value` as bounded JSON data, the same for the same numbers whatever
+    their types: numbers and numeric sequences become {"shape", "values"}."""
+    if depth > 8:
+        return {"other": "nested too deeply"}
+    if isinstance(value, str):
+        return {"text": value[:200]}
+    if value is None or callable(value):
+        return {"other": getattr(value, "__name__", type(value).__name__)}
+    if isinstance(value, np.random.Generator):
+        return {"other": "Generator"}
+    if isinstance(value, dict):
+        return {"dict": {str(k): plain(v, depth + 1) for k, v in list(value.items())[:MAX_ITEMS]}}
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    if array is not None and array.dtype != object:
+        flat = array.ravel()
+        kept = {"shape": list(array.shape)}
+        if flat.size > MAX_VALUES:
+            kept["sums"] = [_number(np.nansum(flat)), _number(np.nansum(flat ** 2))]
+            flat = flat[np.linspace(0, flat.size - 1, MAX_VALUES).astype(int)]
+        kept["values"] = [_number(x) for x in flat]
+        dtype = getattr(value, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+            kept["low"] = True
+        return kept
+    if isinstance(value, (list, tuple)):
+        return {"items": [plain(v, depth + 1) for v in value[:MAX_ITEMS]], "length": len(value)}
+    return {"other": type(value).__name__}
+
+
+def digest(inputs):
+    """A short name of a call's inputs, the same for the same numbers (to 6
+    significant digits), whatever their types."""
+    def rounded(tree):
+        if isinstance(tree, dict):
+            return {k: rounded(v) for k, v in tree.items()}
+        if isinstance(tree, list):
+            return [rounded(v) for v in tree]
+        return f"{tree:.6g}" if isinstance(tree, float) else tree
+    text = json.dumps(rounded(plain(list(inputs))), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _number(x):
+    x = float(x)
+    return x if np.isfinite(x) else str(x)
+
+
+def same(a, b):
+    """Whether two plain values agree (numbers within TOLERANCE)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if "shape" in a and "shape" in b:
+            tolerance = LOW_TOLERANCE if a.get("low") or b.get("low") else TOLERANCE
+            return a["shape"] == b["shape"] and ("sums" in a) == ("sums" in b) and \
+                _close(a["values"] + a.get("sums", []), b["values"] + b.get("sums", []), tolerance)
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _close(a, b, tolerance):
+    if len(a) != len(b):
+        return False
+    if any(isinstance(x, str) or isinstance(y, str) for x, y in zip(a, b)):  # nan, inf
+        return all(x == y if isinstance(x, str) or isinstance(y, str) else _close([x], [y], tolerance)
+                   for x, y in zip(a, b))
+    return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), **tolerance))
+
+
+# ---------------------------------------------------------------- recording
+
+class Calls:
+    """The calls of the student's functions during one test cell (judge.Student)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def start(self, name, args, kwargs):
+        """Before a call: a copy of its inputs, or None when it is too big to keep."""
+        arrays = wire.arrays_in([args, kwargs])
+        if sum(a.nbytes for a in arrays) > MAX_INPUT_BYTES or \
+                sum(c["name"] == name for c in self.calls) >= MAX_CALLS:
+            return None
+        try:
+            return copy.deepcopy((args, kwargs))
+        except Exception:   # an argument that cannot be copied: not diagnosed
+            return None
+
+    def finish(self, name, inputs, args, kwargs, value=None, error=None, warned=()):
+        if inputs is None:
+            return
+        self.calls.append(dict(name=name, inputs=inputs,
+                               out=outcome(inputs, (args, kwargs), value, error, warned)))
+
+
+def outcome(before, after, value, error, warned):
+    """The plain form of what a call did: returned or raised, warned, changed."""
+    if error is not None:
+        out = {"raised": (error if isinstance(error, str) else type(error).__name__)[:60]}
+    else:
+        out = {"returned": plain(value)}
+    changed = {str(i): plain(now) for i, (then, now) in
+               enumerate(zip(wire.arrays_in(list(before)), wire.arrays_in(list(after))))
+               if then.shape != now.shape or not np.array_equal(then, now, equal_nan=True)}
+    if changed:
+        out["changed"] = changed
+    if warned:
+        out["warned"] = sorted({str(kind)[:60] for kind in warned})[:20]
+    return out
+
+
+# ---------------------------------------------------------------- the lesson's code
+
+@lru_cache(maxsize=None)
+def lesson_code(lesson):
+    """(the lesson's imports, {function: its compiled solution cell},
+    {test cell: the functions of the exercise cell before it})."""
+    nb = nbformat.read(course.source_notebook(lesson), as_version=4)
+    imports, solutions, owners, current = [], {}, {}, ()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code":
+            continue
+        if meta.get("solution"):
+            tree = ast.parse(cell.source)
+            current = tuple(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
+            for name in current:
+                solutions[name] = compile(tree, f"<solution {meta['grade_id']}>", "exec")
+        elif meta.get("grade"):
+            owners[meta["grade_id"]] = current
+        else:
+            try:
+                imports += [ast.unparse(n) for n in ast.parse(cell.source).body
+                            if isinstance(n, (ast.Import, ast.ImportFrom))]
+            except SyntaxError:
+                pass
+    return "\n".join(dict.fromkeys(imports)), solutions, owners
+
+
+def _callees(code, names):
+    """The names among `names` that `code` (source or code object) uses."""
+    if isinstance(code, str):
+        used = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    else:
+        used, todo = set(), [code]
+        while todo:
+            c = todo.pop()
+            used |= set(c.co_names)
+            todo += [k for k in c.co_consts if hasattr(k, "co_names")]
+    return [n for n in names if n in used]
+
+
+@lru_cache(maxsize=None)
+def _base(lesson):
+    from .judge import PREAMBLE
+
+    imports, _solutions, _owners = lesson_code(lesson)
+    namespace = {"__name__": "__diagnosis__"}
+    exec(PREAMBLE, namespace)
+    for line in imports.splitlines():
+        try:
+            exec(line, namespace)
+        except Exception:
+            pass
+    return namespace
+
+
+def implementation(lesson, function, *variants):
+    """The lesson's solution of `function`, with `variants` (mistakes, of it
+    or of the functions it calls) defined over the solutions."""
+    _imports, solutions, _owners = lesson_code(lesson)
+    namespace = dict(_base(lesson))
+    for code in dict.fromkeys(solutions.values()):
+        exec(code, namespace)
+    for variant in variants:
+        exec(variant.code, namespace)
+    return namespace[function]
+
+
+def candidates(lesson, function):
+    """[(label, [variants])] for `function`, in the order of the module docstring."""
+    known = mistakes.mistakes(lesson)
+    _imports, solutions, _owners = lesson_code(lesson)
+    helpers = _callees(solutions.get(function), [f for f in known if f != function]) \
+        if function in solutions else []
+    found = [(m.name, [m]) for m in known.get(function, [])]
+    found += [(n.name, [n]) for g in helpers for n in known[g]]
+    for m in known.get(function, []):
+        for g in _callees(m.code, [f for f in known if f != function]):
+            found += [(f"{m.name} + {n.name}", [n, m]) for n in known[g]]
+    return found[:MAX_CANDIDATES]
+
+
+# ---------------------------------------------------------------- diagnosis
+
+def run(f, inputs):
+    """The plain outcome of calling `f` on a copy of `inputs`."""
+    args, kwargs = copy.deepcopy(inputs)
+    value = error = None
+    with warnings.catch_warnings(record=True) as caught, \
+            np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):  # NumPy's defaults
+        warnings.simplefilter("always")
+        try:
+            value = f(*args, **kwargs)
+        except Exception as raised:
+            error = raised
+    return outcome(inputs, (args, kwargs), value, error, [w.category.__name__ for w in caught])
+
+
+def matches(f, calls):
+    try:
+        return all(same(run(f, call["inputs"]), call["out"]) for call in calls)
+    except Exception:
+        return False
+
+
+def diagnose(lesson, test, calls, message=""):
+    """The diagnosis of failed test cell `test` from its recorded `calls`
+    (Calls.calls) and the failure's `message`: {"function", "known",
+    "label"} and, when no known mistake matches, the student's calls
+    ("calls") and one of them against the solution ("example")."""
+    _imports, solutions, owners = lesson_code(lesson)
+    functions = owners.get(test, ())
+    mine = [c for c in calls if c["name"] in functions]
+    if not mine:  # a signature, say: the check's own words name it
+        first = (message.strip().splitlines() or ["no message"])[0]
+        return {"function": functions[0] if functions else "", "known": False,
+                "label": f"{NO_CALLS}: {first}"[:160]}
+    function = mine[0]["name"]
+    mine = [c for c in mine if c["name"] == function]
+    result = {"function": function, "known": False}
+    for raised, label in (("NotImplementedError", NOT_WRITTEN), ("KernelFailed", KERNEL_FAILED)):
+        if all(c["out"].get("raised") == raised for c in mine):
+            return dict(result, label=label)
+    solution = implementation(lesson, function)
+    if matches(solution, mine):
+        return dict(result, label=RIGHT_VALUES)
+    started = time.monotonic()
+    for label, variants in candidates(lesson, function):
+        if time.monotonic() - started > SECONDS:
+            break
+        try:
+            wrong = implementation(lesson, function, *variants)
+        except Exception:   # a catalogue entry that does not define the function
+            continue
+        if matches(wrong, mine):
+            return dict(result, known=True, label=label)
+    example = next(({"inputs": c["inputs"], "got": c["out"], "expected": run(solution, c["inputs"])}
+                    for c in mine if not same(run(solution, c["inputs"]), c["out"])), None)
+    return dict(result, label=NEW, calls=[{"inputs": digest(c["inputs"]), "out": c["out"]} for c in mine],
+                example=example and {"call": describe_call(solution, example["inputs"]),
+                                     "got": example["got"], "expected": example["expected"]})
+
+
+def describe_call(f, inputs):
+    from nnlib.checks import _describe_call
+
+    args, kwargs = inputs
+    try:
+        return _describe_call(f, args, kwargs)[:300]
+    except Exception:
+        return f.__name__ + "(...)"
