@@ -2,7 +2,7 @@
 
     python -m autograder release [--lesson NAME ...]
     python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force]
-        [--no-canary] [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups] [--part I/N]
+        [--no-canary] [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups] [--no-diagnosis] [--part I/N]
     python -m autograder merge PART_FOLDER ... --out grades.csv [--gradebook [PATH]]
     python -m autograder report grades.csv [--png PATH] [--lms canvas|moodle [--lms-out PATH] [--roster CSV]]
 """
@@ -50,6 +50,8 @@ def build_parser():
     grade_parser.add_argument("--no-cgroups", dest="cgroups", action="store_false",
                               help="bound processes and memory without cgroups even where they can be "
                                    "made (RLIMIT_NPROC, address space)")
+    grade_parser.add_argument("--no-diagnosis", dest="diagnosis", action="store_false",
+                              help="do not diagnose the failed tests (the report then lists no misconceptions)")
     grade_parser.add_argument("--gradebook", nargs="?", const=str(COURSE_GRADEBOOK), metavar="PATH",
                               help="also write the grades into this nbgrader gradebook, whose folder is "
                                    "the course folder (alone: the course's own, gradebook.db of the repository)")
@@ -128,7 +130,7 @@ def limits_of(args):
     """The course.Limits that `grade`'s options ask for."""
     return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                   max_processes=args.max_processes, memory=args.memory, tmp_size=args.tmp_size,
-                  work_size=args.work_size, cgroups=args.cgroups)
+                  work_size=args.work_size, cgroups=args.cgroups, diagnosis=args.diagnosis)
 
 
 def part(text):

@@ -59,7 +59,8 @@ def gradebook_url(path):
 @dataclass(frozen=True)
 class Limits:
     """What every notebook's kernel may use while it is graded (limits.py,
-    execute.py). Sizes in bytes. ``grade``'s options default to these."""
+    execute.py), and whether the judge diagnoses failed tests
+    (diagnosis.py). Sizes in bytes. ``grade``'s options default to these."""
     cell_timeout: int = 60                # seconds a cell may run
     notebook_timeout: int = 600           # seconds the whole notebook may run
     max_processes: int = 64               # processes and threads at once
@@ -68,6 +69,7 @@ class Limits:
     work_size: int = 256 * MiB            # the notebook's folder, a tmpfs
     file_size: int = 64 * MiB             # one file the kernel writes
     cgroups: bool = True                  # cgroups where they can be made, else rlimits
+    diagnosis: bool = True                # name the mistakes of failed tests (the report's misconceptions)
 
     def options(self):
         """The limits as a plain dict (what a grading run is keyed by, state.py)."""

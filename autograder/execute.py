@@ -67,6 +67,7 @@ class SandboxedExecute(Execute):
     file_bytes = Integer(LIMITS.file_size, help="size of a file the kernel writes").tag(config=True)
     cgroups = Bool(LIMITS.cgroups, help="bound processes and memory with cgroups where they can be made; "
                               "False: RLIMIT_NPROC and the address space only").tag(config=True)
+    diagnosis = Bool(LIMITS.diagnosis, help="name the mistakes of failed tests (diagnosis.py)").tag(config=True)
     max_held_output = Integer(1024**2, help="characters of a cell's output held while it runs").tag(config=True)
     matplotlib_cache = Unicode("", help="a folder with a built matplotlib font cache").tag(config=True)
 
@@ -148,7 +149,7 @@ class SandboxedExecute(Execute):
             shutil.copyfile(wire.__file__, self._channel / "wire.py")
             if self._uid is not None:
                 os.chown(self._channel, self._uid, self._uid)
-            self._judge = Judge(self._lesson, self)
+            self._judge = Judge(self._lesson, self, self.diagnosis)
             self.counting = None
             self._start_kernel()
             for index, cell in enumerate(self.nb.cells):

@@ -13,7 +13,10 @@ reference. A function argument of the judge's (an activation, a cost to
 differentiate) stays in the judge: the kernel gets a stand-in that asks
 the judge for its values while the call lasts.
 
-A test cell passes when its code runs to the end in the judge. What the
+A test cell passes when its code runs to the end in the judge. When it
+fails, the calls it made are compared with the known mistakes of the
+function it tests (diagnosis.py), for the class's report; that never
+changes a grade. What the
 cell shows in the feedback is what the judge made: the lines the visible
 part printed, and the failure, if any. Nothing the kernel prints, displays
 or hooks reaches a test cell, so nothing the kernel does can change a score.
@@ -160,13 +163,14 @@ class Counting:
 
 class Judge:
     """The test cells of one notebook, run in order in one namespace of the
-    judge's. `link` talks to the kernel (execute.SandboxedExecute)."""
+    judge's. `link` talks to the kernel (execute.SandboxedExecute). With
+    `diagnose`, a failed test's calls are diagnosed (diagnosis.py)."""
 
-    def __init__(self, lesson, link):
+    def __init__(self, lesson, link, diagnose=True):
         from nnlib import checks
 
         self.tests, self.names, imports = lesson_tests(lesson)
-        self.lesson, self.link = lesson, link
+        self.lesson, self.link, self.diagnosing = lesson, link, diagnose
         self.namespace = {"__name__": "__judge__"}
         exec(PREAMBLE, self.namespace)
         for line in imports.splitlines():
@@ -191,7 +195,7 @@ class Judge:
                 answer = self.link.describe(self.names)
                 asked.append(answer if isinstance(answer, dict) else {})
             return asked[0]
-        calls = diagnosis.Calls()
+        calls = diagnosis.Calls() if self.diagnosing else None
         for name in self.names:
             self.namespace[name] = Student(name, self.link, described, calls)
         printed = _Bounded(MAX_PRINTED)
@@ -220,7 +224,7 @@ class Judge:
 
     def diagnose(self, grade_id, failure, calls):
         """What the failed test's function got wrong (diagnosis.py), or None."""
-        if failure is None:
+        if failure is None or calls is None:
             return None
         try:
             return diagnosis.diagnose(self.lesson, grade_id, calls.calls, str(failure))

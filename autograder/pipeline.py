@@ -82,4 +82,5 @@ def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):
     c.SandboxedExecute.work_bytes = limits.work_size
     c.SandboxedExecute.file_bytes = limits.file_size
     c.SandboxedExecute.cgroups = limits.cgroups
+    c.SandboxedExecute.diagnosis = limits.diagnosis
     return c

@@ -2,15 +2,17 @@
 plain sequential nbgrader, on the same submissions.
 
 The class hands in one lesson (default 01_single_unit): 20 correct
-notebooks, 12 partly wrong ones (two exercises left unwritten) and 8
-untouched. Prints
+notebooks, 12 partly wrong ones (two exercises written with a known
+mistake of autograder/mistakes/ each) and 8 untouched. Prints
 
 - where the time of one correct notebook goes, step by step (the steps of
   autograder/pipeline.py, then the gradebook and the feedback), graded
   in this process, with its CPU time (the grader's and the kernel's);
 - the wall time of ``python -m autograder grade`` with ``--jobs 1``, with
-  the default number of jobs (the CPUs), and of ``nbgrader autograde`` run
-  on the class in one course folder, with nbgrader's CPU time per notebook;
+  the default number of jobs (the CPUs), the same without the diagnosis of
+  failed tests (``--no-diagnosis``: what the misconceptions of the report
+  cost), and of ``nbgrader autograde`` run on the class in one course
+  folder, with nbgrader's CPU time per notebook;
 
 checks that the grader and nbgrader give every student the same score, and
 ends with ``speedup vs sequential nbgrader: X.XX`` (nbgrader's time divided
@@ -32,21 +34,24 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from autograder import course, grade, pipeline, sample_class
+from autograder import course, grade, mistakes, pipeline, sample_class
 from autograder.execute import SandboxedExecute
 from autograder.intake import find_submissions
 from autograder.limits import private_mounts
 
 
 def build_class(submissions, lesson):
-    exercises = sample_class.exercises(lesson)
-    unwritten = "raise NotImplementedError()"
+    # The mistakes a student can hand in: those that do not call nnlib's own
+    # version of an exercise (unavailable while grading).
+    known = [m for found in mistakes.mistakes(lesson).values() for m in found if "nnlib." not in m.code]
     for i in range(40):
         if i < 20:
             nb = sample_class.submission(lesson)
         elif i < 32:
-            left = exercises[i % len(exercises)], exercises[(i + 1) % len(exercises)]
-            nb = sample_class.submission(lesson, replace={e: unwritten for e in left})
+            wrong = {}
+            for m in (known[i % len(known)], known[(i * 7 + 3) % len(known)]):
+                wrong.setdefault(m.function, m.code)
+            nb = sample_class.submission(lesson, replace=wrong)
         else:
             nb = sample_class.submission(lesson, solved=False)
         sample_class.write(submissions, f"student{i:02d}", lesson, nb)
@@ -64,8 +69,8 @@ def timed(command, **kwargs):
     return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def grade_class(submissions, out, jobs):
-    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)]
+def grade_class(submissions, out, jobs, *options):
+    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), *options]
     if jobs:
         command += ["--jobs", str(jobs)]
     seconds, _cpu = timed(command, cwd=course.ROOT)
@@ -191,11 +196,14 @@ def main():
         print(f"{'grade --jobs 1':34}{one:8.1f} s", flush=True)
         default, scores = grade_class(submissions, tmp / "default.csv", None)
         print(f"{f'grade (default, --jobs {os.cpu_count()})':34}{default:8.1f} s", flush=True)
+        undiagnosed, scores_undiagnosed = grade_class(submissions, tmp / "undiagnosed.csv", None, "--no-diagnosis")
+        print(f"{'grade --no-diagnosis':34}{undiagnosed:8.1f} s   (the diagnosis adds "
+              f"{100 * (default - undiagnosed) / undiagnosed:+.1f} %)", flush=True)
         plain, plain_cpu, scores_plain = plain_nbgrader(submissions, lesson, tmp / "course")
         print(f"{'nbgrader autograde (sequential)':34}{plain:8.1f} s   "
               f"CPU {plain_cpu / len(scores_plain):.2f} s per notebook (nbgrader and kernel)", flush=True)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
-    same = scores == scores_one == scores_plain
+    same = scores == scores_one == scores_plain == scores_undiagnosed
     print(f"same score for every student from all three: {'yes' if same else 'NO'}")
     if not same:
         for student in sorted(scores_plain):

@@ -61,15 +61,16 @@ def test_the_limits_are_written_once():
 
     args = build_parser().parse_args(["grade", "SUBMISSIONS", "--out", "grades.csv"])
     assert limits_of(args) == course.DEFAULT_LIMITS
-    args = build_parser().parse_args(["grade", "S", "--out", "g.csv", "--memory", "1G", "--no-cgroups"])
-    assert limits_of(args) == course.Limits(memory=course.GiB, cgroups=False)
+    args = build_parser().parse_args(["grade", "S", "--out", "g.csv", "--memory", "1G", "--no-cgroups",
+                                      "--no-diagnosis"])
+    assert limits_of(args) == course.Limits(memory=course.GiB, cgroups=False, diagnosis=False)
     c = pipeline.grading_config("/tmp/course")
     limits = course.DEFAULT_LIMITS
     assert (c.SandboxedExecute.cell_timeout, c.SandboxedExecute.notebook_timeout, c.SandboxedExecute.max_processes,
             c.SandboxedExecute.memory_bytes, c.SandboxedExecute.tmp_bytes, c.SandboxedExecute.work_bytes,
-            c.SandboxedExecute.file_bytes, c.SandboxedExecute.cgroups) == (
+            c.SandboxedExecute.file_bytes, c.SandboxedExecute.cgroups, c.SandboxedExecute.diagnosis) == (
         limits.cell_timeout, limits.notebook_timeout, limits.max_processes, limits.memory, limits.tmp_size,
-        limits.work_size, limits.file_size, limits.cgroups)
+        limits.work_size, limits.file_size, limits.cgroups, limits.diagnosis)
     traits = SandboxedExecute.class_traits()
     assert traits["memory_bytes"].default_value == limits.memory
     assert traits["cell_timeout"].default_value == limits.cell_timeout
