@@ -17,9 +17,13 @@ The candidates, in order (at most MAX_CANDIDATES, within SECONDS):
 2. the instructor's solution calling a wrong helper: one mistake of a
    function it calls (``weighted_sum`` in ``unit_output``), so a mistake
    made once is named where it was made, not again as a mystery;
-3. pairs: each mistake of the function calling each mistake of a helper.
+3. pairs: each mistake of the function calling each mistake of a helper;
+4. pairs of the function's own mistakes made in different places: where
+   the function returns several arrays (backprop's gradients), the
+   student's values are each mistake's where that mistake is wrong and
+   right elsewhere (`composed`).
 
-The first match names the misconception (``known``). Otherwise the
+The first match names the misconception (``known``; a pair as "a + b"). Otherwise the
 diagnosis keeps the student's calls in a bounded plain form, so that the
 report (misconceptions.py) can group the students whose wrong values
 agree: the same new mistake, written differently, lands in one group.
@@ -274,11 +278,44 @@ def run(f, inputs):
     return outcome(inputs, (args, kwargs), value, error, [w.category.__name__ for w in caught])
 
 
-def matches(f, calls):
+def outcomes(f, calls):
+    """The plain outcomes of `f` on the inputs of `calls`, or None if it fails to run."""
     try:
-        return all(same(run(f, call["inputs"]), call["out"]) for call in calls)
-    except Exception:
+        return [run(f, call["inputs"]) for call in calls]
+    except Exception:  # (run catches the function's errors; this is a copy that failed)
+        return None
+
+
+def agree(found, calls):
+    return found is not None and all(same(f, c["out"]) for f, c in zip(found, calls))
+
+
+def composed(got, right, a, b):
+    """Whether `got` is what two independent mistakes give together: `a`'s
+    values where `a` is wrong, `b`'s where `b` is, the right ones elsewhere
+    (plain values; both wrong in one place: no)."""
+    trees = (got, right, a, b)
+    if all(isinstance(t, dict) and isinstance(t.get("items"), list) for t in trees):
+        return len({len(t["items"]) for t in trees}) == 1 and \
+            all(composed(*leaves) for leaves in zip(*(t["items"] for t in trees)))
+    if all(isinstance(t, dict) and isinstance(t.get("dict"), dict) for t in trees):
+        return len({tuple(t["dict"]) for t in trees}) == 1 and \
+            all(composed(*(t["dict"][k] for t in trees)) for k in right["dict"])
+    wrong_a, wrong_b = not same(a, right), not same(b, right)
+    return not (wrong_a and wrong_b) and same(got, a if wrong_a else b if wrong_b else right)
+
+
+def composed_outcome(got, right, a, b):
+    """`composed` for the outcomes of one call: what it returned and the
+    arrays it changed; the warnings are both mistakes'."""
+    if any("raised" in t for t in (got, right, a, b)):
         return False
+    if sorted(set(a.get("warned", [])) | set(b.get("warned", []))) != got.get("warned", []):
+        return False
+    changed = sorted(set().union(*(t.get("changed", {}) for t in (got, right, a, b))))
+    unchanged = {"other": "unchanged"}
+    return composed(got["returned"], right["returned"], a["returned"], b["returned"]) and all(
+        composed(*(t.get("changed", {}).get(n, unchanged) for t in (got, right, a, b))) for n in changed)
 
 
 def diagnose(lesson, test, calls, message=""):
@@ -300,20 +337,28 @@ def diagnose(lesson, test, calls, message=""):
         if all(c["out"].get("raised") == raised for c in mine):
             return dict(result, label=label)
     solution = implementation(lesson, function)
-    if matches(solution, mine):
+    right = outcomes(solution, mine)
+    if agree(right, mine):
         return dict(result, label=RIGHT_VALUES)
-    started = time.monotonic()
+    started, own = time.monotonic(), []
     for label, variants in candidates(lesson, function):
         if time.monotonic() - started > SECONDS:
             break
         try:
-            wrong = implementation(lesson, function, *variants)
+            found = outcomes(implementation(lesson, function, *variants), mine)
         except Exception:   # a catalogue entry that does not define the function
             continue
-        if matches(wrong, mine):
+        if agree(found, mine):
             return dict(result, known=True, label=label)
-    example = next(({"inputs": c["inputs"], "got": c["out"], "expected": run(solution, c["inputs"])}
-                    for c in mine if not same(run(solution, c["inputs"]), c["out"])), None)
+        if found is not None and len(variants) == 1 and variants[0].function == function:
+            own.append((label, found))
+    if right is not None:   # two mistakes of the function at once, in different places
+        for i, (label_a, a) in enumerate(own):
+            for label_b, b in own[i + 1:]:
+                if all(composed_outcome(c["out"], r, x, y) for c, r, x, y in zip(mine, right, a, b)):
+                    return dict(result, known=True, label=f"{label_a} + {label_b}")
+    example = next(({"inputs": c["inputs"], "got": c["out"], "expected": r}
+                    for c, r in zip(mine, right or []) if not same(r, c["out"])), None)
     return dict(result, label=NEW, calls=[{"inputs": digest(c["inputs"]), "out": c["out"]} for c in mine],
                 example=example and {"call": describe_call(solution, example["inputs"]),
                                      "got": example["got"], "expected": example["expected"]})

@@ -83,3 +83,31 @@ def test_plain_values_do_not_depend_on_style():
     big = np.arange(10_000.0)
     cut = plain(big)
     assert len(cut["values"]) == diagnosis.MAX_VALUES and not same(cut, plain(big + (big > 9000)))
+
+
+def test_two_mistakes_of_one_function_are_named_together(tmp_path):
+    """backprop with its biases regularized (db wrong) and lambda/(2m) in
+    dW (dW wrong): neither mistake alone gives its values, the pair does."""
+    code = '''
+def backprop(params, X, Y, lambda_, hidden="sigmoid"):
+    g_prime = {"sigmoid": lambda Z: nnlib.sigmoid(Z) * (1 - nnlib.sigmoid(Z)),
+               "tanh": lambda Z: 1 - np.tanh(Z) ** 2, "relu": lambda Z: (Z > 0) * 1.0}[hidden]
+    m = len(X)
+    Zs, As = [], [X]
+    for l, (W, b) in enumerate(params):
+        Z = As[-1] @ W.T + b
+        Zs.append(Z)
+        As.append(nnlib.sigmoid(Z) if l == len(params) - 1 else nnlib.ACTIVATIONS[hidden][0](Z))
+    delta = (As[-1] - Y) / m
+    grads = []
+    for l in range(len(params), 0, -1):
+        W, b = params[l - 1]
+        grads.append((delta.T @ As[l - 1] + lambda_ / (2 * m) * W, delta.sum(axis=0) + lambda_ / m * b))
+        if l > 1:
+            delta = (delta @ W) * g_prime(Zs[l - 2])
+    return grads[::-1]
+'''
+    found = diagnoses(tmp_path, "06_backprop", code)
+    labels = {d["label"] for d in found.values() if d["function"] == "backprop"}
+    assert "biases regularized + lambda/(2m) in the gradient" in labels or \
+        "lambda/(2m) in the gradient + biases regularized" in labels, found
