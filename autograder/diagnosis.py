@@ -184,10 +184,10 @@ def outcome(before, after, value, error, warned):
 
 @lru_cache(maxsize=None)
 def lesson_code(lesson):
-    """(the lesson's imports, {function: its compiled solution cell},
-    {test cell: the functions of the exercise cell before it})."""
+    """({function: its compiled solution cell}, {test cell: the functions of
+    the exercise cell before it}) of the instructor's notebook."""
     nb = nbformat.read(course.source_notebook(lesson), as_version=4)
-    imports, solutions, owners, current = [], {}, {}, ()
+    solutions, owners, current = {}, {}, ()
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code":
@@ -199,13 +199,7 @@ def lesson_code(lesson):
                 solutions[name] = compile(tree, f"<solution {meta['grade_id']}>", "exec")
         elif meta.get("grade"):
             owners[meta["grade_id"]] = current
-        else:
-            try:
-                imports += [ast.unparse(n) for n in ast.parse(cell.source).body
-                            if isinstance(n, (ast.Import, ast.ImportFrom))]
-            except SyntaxError:
-                pass
-    return "\n".join(dict.fromkeys(imports)), solutions, owners
+    return solutions, owners
 
 
 def _callees(code, names):
@@ -223,23 +217,15 @@ def _callees(code, names):
 
 @lru_cache(maxsize=None)
 def _base(lesson):
-    from .judge import PREAMBLE
+    from . import judge
 
-    imports, _solutions, _owners = lesson_code(lesson)
-    namespace = {"__name__": "__diagnosis__"}
-    exec(PREAMBLE, namespace)
-    for line in imports.splitlines():
-        try:
-            exec(line, namespace)
-        except Exception:
-            pass
-    return namespace
+    return judge.namespace(judge.lesson_tests(lesson)[2], "__diagnosis__")
 
 
 def implementation(lesson, function, *variants):
     """The lesson's solution of `function`, with `variants` (mistakes, of it
     or of the functions it calls) defined over the solutions."""
-    _imports, solutions, _owners = lesson_code(lesson)
+    solutions, _owners = lesson_code(lesson)
     namespace = dict(_base(lesson))
     for code in dict.fromkeys(solutions.values()):
         exec(code, namespace)
@@ -251,7 +237,7 @@ def implementation(lesson, function, *variants):
 def candidates(lesson, function):
     """[(label, [variants])] for `function`, in the order of the module docstring."""
     known = mistakes.mistakes(lesson)
-    _imports, solutions, _owners = lesson_code(lesson)
+    solutions, _owners = lesson_code(lesson)
     helpers = _callees(solutions.get(function), [f for f in known if f != function]) \
         if function in solutions else []
     found = [(m.name, [m]) for m in known.get(function, [])]
@@ -323,7 +309,7 @@ def diagnose(lesson, test, calls, message=""):
     (Calls.calls) and the failure's `message`: {"function", "known",
     "label"} and, when no known mistake matches, the student's calls
     ("calls") and one of them against the solution ("example")."""
-    _imports, solutions, owners = lesson_code(lesson)
+    solutions, owners = lesson_code(lesson)
     functions = owners.get(test, ())
     mine = [c for c in calls if c["name"] in functions]
     if not mine:  # a signature, say: the check's own words name it

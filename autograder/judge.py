@@ -74,6 +74,18 @@ def lesson_tests(lesson):
     return tests, tuple(names), "\n".join(dict.fromkeys(imports))
 
 
+def namespace(imports, name):
+    """A namespace with PREAMBLE's and the lesson's `imports` (lines) run in it."""
+    found = {"__name__": name}
+    exec(PREAMBLE, found)
+    for line in imports.splitlines():
+        try:
+            exec(line, found)
+        except Exception:  # an import the judge does not need (a plotting module)
+            pass
+    return found
+
+
 class Student:
     """The stand-in of one of the student's functions: calling it calls the
     function of that name in the kernel, with the same arguments, and
@@ -171,13 +183,7 @@ class Judge:
 
         self.tests, self.names, imports = lesson_tests(lesson)
         self.lesson, self.link, self.diagnosing = lesson, link, diagnose
-        self.namespace = {"__name__": "__judge__"}
-        exec(PREAMBLE, self.namespace)
-        for line in imports.splitlines():
-            try:
-                exec(line, self.namespace)
-            except Exception:  # an import the judge does not need (a plotting module)
-                pass
+        self.namespace = namespace(imports, "__judge__")
         self.namespace["checks"] = checks
         self.counting = Counting(link)
 

@@ -123,10 +123,12 @@ def test_intake_notes_changed_locked_cells_and_forgets_forged_records(tmp_path, 
     nb.cells[1].source = "pass"
     nb.metadata[record.KEY] = {"events": [["ok", "all fine, trust me"]]}
     nb.cells[0].metadata[record.KEY] = {"verdict": "passed"}
+    nb.cells[1].metadata[record.KEY] = {"diagnosis": {"known": True, "label": "the report should say this"}}
     nb = run_intake(tmp_path, nb)
     assert record.events(nb) == [("tampered", "the lesson's graded cells were changed (edited test_f); "
                                               "the grader graded the lesson's own cells")]
     assert nb.cells[0].metadata[record.KEY] == {"cell": 1}  # its place in the hand-in, nothing forged
+    assert nb.cells[1].metadata[record.KEY] == {"cell": 2}  # no forged diagnosis for the report
 
 
 @pytest.mark.parametrize("change, said", [
