@@ -27,9 +27,11 @@ The first match names the misconception (``known``; a pair as "a + b"). Otherwis
 diagnosis keeps the student's calls in a bounded plain form, so that the
 report (misconceptions.py) can group the students whose wrong values
 agree: the same new mistake, written differently, lands in one group.
-Two special cases are named without candidates: a function that is not
-written yet, and one whose values are all right (the test failed on
-something else). Nothing here changes a grade.
+Special cases are named without candidates: no call of the function
+(the check's message names the failure, a signature say), a function not
+written yet, one that timed out or crashed, calls too slow to run again
+(lesson 07's training), and one whose values are all right (the test
+failed on something else). Nothing here changes a grade.
 """
 import ast
 import copy
@@ -52,12 +54,14 @@ MAX_VALUES = 100       # numbers kept of an array (evenly spaced, with its sums,
 MAX_ITEMS = 40         # items kept of a list, tuple or dict
 MAX_CANDIDATES = 120
 SECONDS = 5.0          # of diagnosis per test cell
+SLOW = 2.0             # seconds the student's calls took, above which they are not run again
 
 NOT_WRITTEN = "not written yet"
 KERNEL_FAILED = "timed out or crashed"
 RIGHT_VALUES = "right values, another check failed"
 NO_CALLS = "failed before any call"   # + the check's message
 NEW = "not in the library"
+TOO_SLOW = "not diagnosed: too slow to run again"
 
 
 # ---------------------------------------------------------------- plain values
@@ -144,20 +148,22 @@ class Calls:
         self.calls = []
 
     def start(self, name, args, kwargs):
-        """Before a call: a copy of its inputs, or None when it is too big to keep."""
+        """Before a call: (a copy of its inputs, the time), or None when they
+        are too big to keep."""
         if sum(a.nbytes for a in wire.arrays_in([args, kwargs])) > MAX_INPUT_BYTES:
             return None
         try:
-            return copy.deepcopy((args, kwargs))
+            return copy.deepcopy((args, kwargs)), time.monotonic()
         except Exception:   # an argument that cannot be copied: not diagnosed
             return None
 
-    def finish(self, name, inputs, args, kwargs, value=None, error=None, warned=()):
+    def finish(self, name, started, args, kwargs, value=None, error=None, warned=()):
         """After a call: what it did. Of each function's calls, the first and
         the latest MAX_CALLS / 2 are kept (a test stops at the call that fails)."""
-        if inputs is None:
+        if started is None:
             return
-        self.calls.append(dict(name=name, inputs=inputs,
+        inputs, then = started
+        self.calls.append(dict(name=name, inputs=inputs, seconds=time.monotonic() - then,
                                out=outcome(inputs, (args, kwargs), value, error, warned)))
         mine = [i for i, c in enumerate(self.calls) if c["name"] == name]
         if len(mine) > MAX_CALLS:
@@ -322,6 +328,8 @@ def diagnose(lesson, test, calls, message=""):
     for raised, label in (("NotImplementedError", NOT_WRITTEN), ("KernelFailed", KERNEL_FAILED)):
         if all(c["out"].get("raised") == raised for c in mine):
             return dict(result, label=label)
+    if sum(c["seconds"] for c in mine) > SLOW:
+        return dict(result, label=TOO_SLOW)
     solution = implementation(lesson, function)
     right = outcomes(solution, mine)
     if agree(right, mine):
