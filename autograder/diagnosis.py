@@ -29,8 +29,8 @@ report (misconceptions.py) can group the students whose wrong values
 agree: the same new mistake, written differently, lands in one group.
 Special cases are named without candidates: no call of the function
 (the check's message names the failure, a signature say), a function not
-written yet, one that timed out or crashed, calls too slow to run again
-(lesson 07's training), and one whose values are all right (the test
+written yet, one that timed out or crashed, calls too big or too slow to
+run again (lesson 07's training on the digits), and one whose values are all right (the test
 failed on something else). Nothing here changes a grade.
 """
 import ast
@@ -39,6 +39,7 @@ import hashlib
 import json
 import time
 import warnings
+import zlib
 from functools import lru_cache
 
 import nbformat
@@ -49,7 +50,8 @@ from . import course, mistakes, wire
 TOLERANCE = dict(rtol=1e-6, atol=1e-8)      # the tests' own (nnlib.checks)
 LOW_TOLERANCE = dict(rtol=1e-5, atol=1e-6)  # where either side was computed in float32
 MAX_CALLS = 8          # calls of the function kept for a test cell
-MAX_INPUT_BYTES = 32 * 2**20  # calls with more input are not copied, nor diagnosed
+MAX_INPUT_BYTES = 4 * 2**20   # calls with more input to copy are not diagnosed
+BIG = 2**20            # bytes of an input array kept, not copied (checked unchanged instead)
 MAX_VALUES = 100       # numbers kept of an array (evenly spaced, with its sums, when cut)
 MAX_ITEMS = 40         # items kept of a list, tuple or dict
 MAX_CANDIDATES = 120
@@ -61,7 +63,7 @@ KERNEL_FAILED = "timed out or crashed"
 RIGHT_VALUES = "right values, another check failed"
 NO_CALLS = "failed before any call"   # + the check's message
 NEW = "not in the library"
-TOO_SLOW = "not diagnosed: too slow to run again"
+TOO_BIG = "not diagnosed: too big or too slow to run again"
 
 
 # ---------------------------------------------------------------- plain values
@@ -148,26 +150,41 @@ class Calls:
         self.calls = []
 
     def start(self, name, args, kwargs):
-        """Before a call: (a copy of its inputs, the time), or None when they
-        are too big to keep."""
-        if sum(a.nbytes for a in wire.arrays_in([args, kwargs])) > MAX_INPUT_BYTES:
-            return None
-        try:
-            return copy.deepcopy((args, kwargs)), time.monotonic()
-        except Exception:   # an argument that cannot be copied: not diagnosed
-            return None
+        """Before a call: a copy of its inputs (None if it cannot be made), the
+        time, and the big arrays among them with their checksums: those are
+        kept, not copied, while they stay unchanged (the digits)."""
+        arrays = wire.arrays_in([args, kwargs])
+        big = [a for a in arrays if a.nbytes > BIG]
+        inputs = None
+        if sum(a.nbytes for a in arrays if a.nbytes <= BIG) <= MAX_INPUT_BYTES:
+            try:
+                inputs = copy.deepcopy((args, kwargs), {id(a): a for a in big})
+            except Exception:   # an argument that cannot be copied: not diagnosed
+                pass
+        return inputs, time.monotonic(), [(a, _checksum(a)) for a in big]
 
     def finish(self, name, started, args, kwargs, value=None, error=None, warned=()):
         """After a call: what it did. Of each function's calls, the first and
         the latest MAX_CALLS / 2 are kept (a test stops at the call that fails)."""
-        if started is None:
-            return
-        inputs, then = started
-        self.calls.append(dict(name=name, inputs=inputs, seconds=time.monotonic() - then,
-                               out=outcome(inputs, (args, kwargs), value, error, warned)))
+        inputs, then, big = started
+        if not unchanged(big):  # changed in place: there is no copy to run again
+            inputs = None
+        self.calls.append(dict(name=name, inputs=inputs, big=big, seconds=time.monotonic() - then,
+                               out=outcome(inputs or (args, kwargs), (args, kwargs), value, error, warned)))
         mine = [i for i, c in enumerate(self.calls) if c["name"] == name]
         if len(mine) > MAX_CALLS:
             del self.calls[mine[MAX_CALLS // 2]]
+
+
+def _checksum(array):
+    try:
+        return zlib.crc32(np.ascontiguousarray(array).view(np.uint8).ravel()), array.shape, array.dtype.str
+    except Exception:  # not plain numbers: never the same again, never run again
+        return object()
+
+
+def unchanged(big):
+    return all(_checksum(a) == checksum for a, checksum in big)
 
 
 def outcome(before, after, value, error, warned):
@@ -328,8 +345,9 @@ def diagnose(lesson, test, calls, message=""):
     for raised, label in (("NotImplementedError", NOT_WRITTEN), ("KernelFailed", KERNEL_FAILED)):
         if all(c["out"].get("raised") == raised for c in mine):
             return dict(result, label=label)
-    if sum(c["seconds"] for c in mine) > SLOW:
-        return dict(result, label=TOO_SLOW)
+    if sum(c["seconds"] for c in mine) > SLOW or \
+            any(c["inputs"] is None or not unchanged(c["big"]) for c in mine):
+        return dict(result, label=TOO_BIG)
     solution = implementation(lesson, function)
     right = outcomes(solution, mine)
     if agree(right, mine):
