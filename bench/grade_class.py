@@ -36,6 +36,7 @@ from pathlib import Path
 
 from autograder import course, grade, mistakes, pipeline, sample_class
 from autograder.execute import SandboxedExecute
+from autograder.judge import Judge
 from autograder.intake import find_submissions
 from autograder.limits import private_mounts
 
@@ -116,6 +117,7 @@ def _descendants_cpu(pid):
 
 KERNEL_START = "  of which starting the kernel"
 JUDGE = "  of which the judge (the test cells)"
+DIAGNOSIS = "the diagnosis of failed tests"
 FEEDBACK = "feedback (generate_feedback, FEEDBACK)"
 
 
@@ -141,6 +143,7 @@ def profile_one(submissions, lesson, work):
         clock(step, "preprocess", step.__name__)
     clock(SandboxedExecute, "_start_kernel", KERNEL_START)
     clock(SandboxedExecute, "_judge_cell", JUDGE)
+    clock(Judge, "diagnose", DIAGNOSIS)
     original_cleanup = SandboxedExecute._cleanup_kernel
 
     def cleanup(self):
@@ -167,7 +170,14 @@ def profile_one(submissions, lesson, work):
     after = resource.getrusage(resource.RUSAGE_SELF)
     grader_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     assert result["row"]["status"] == "ok", result["row"]
-    return seconds, total, grader_cpu, kernel_cpu[0]
+    steps = dict(seconds)
+    seconds.clear()   # then the partly wrong notebooks, each graded the same way
+    started = time.perf_counter()
+    wrong = [j for j in jobs if 20 <= int(j.student[-2:]) < 32]
+    for job in wrong:
+        grade.grade_one(job, course.Outputs(work / "out" / "grades.csv"), template, limits)
+    diagnosis = (seconds[DIAGNOSIS], time.perf_counter() - started, len(wrong))
+    return steps, total, grader_cpu, kernel_cpu[0], diagnosis
 
 
 def main():
@@ -182,16 +192,19 @@ def main():
         (tmp / "profile").mkdir()
         print(f"a class of 40 students handing in {lesson} (20 correct, 12 partly wrong, 8 untouched); "
               f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at the start")
-        steps, total, grader_cpu, kernel_cpu = profile_one(submissions, lesson, tmp / "profile")
+        steps, total, grader_cpu, kernel_cpu, diagnosis = profile_one(submissions, lesson, tmp / "profile")
         print("one correct notebook, step by step (wall seconds, in one worker):")
         order = [step.__name__ for step in dict.fromkeys(pipeline.SANITIZE + pipeline.AUTOGRADE)]
         at = order.index("SandboxedExecute") + 1
         order[at:at] = [KERNEL_START, JUDGE]
         for name in order + [FEEDBACK]:
             print(f"  {name:40}{steps[name]:6.2f}")
-        rest = total - sum(s for name, s in steps.items() if name not in (KERNEL_START, JUDGE))
+        rest = total - sum(s for name, s in steps.items() if name not in (KERNEL_START, JUDGE, DIAGNOSIS))
         print(f"  {'the rest (copying, gradebook reads)':40}{rest:6.2f}")
         print(f"  {'total':40}{total:6.2f}   CPU: grader {grader_cpu:.2f} s + kernel {kernel_cpu:.2f} s")
+        diagnosing, grading, count = diagnosis
+        print(f"the {count} partly wrong notebooks, graded one after another in this process: {grading:.2f} s, "
+              f"of which the diagnosis {diagnosing:.2f} s ({100 * diagnosing / grading:.1f} %)")
         one, scores_one = grade_class(submissions, tmp / "one.csv", 1)
         print(f"{'grade --jobs 1':34}{one:8.1f} s", flush=True)
         default, scores = grade_class(submissions, tmp / "default.csv", None)
