@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from autograder import course, judge, sample_class
-from mistakes.runner import LessonSession
+from lesson_session import LessonSession
 from notebook_tools import live_script, require_sandbox
 
 LESSON = "01_single_unit"
@@ -187,7 +187,7 @@ TAMPERED = {  # (hand-in, points, what the reason names)
 for cell in TAMPERED["test_grade_false"][0].cells:
     if cell.metadata.get("nbgrader", {}).get("grade"):
         cell.metadata["nbgrader"]["grade"] = False
-HONEST = {  # (lesson, function, code): ordinary mistakes (tests/mistakes/)
+HONEST = {  # (lesson, function, code): ordinary mistakes (autograder/mistakes/)
     "overflowing_sigmoid": (LESSON, "sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"),
     "step_at_zero": (LESSON, "step", "def step(z):\n    return np.where(np.asarray(z) > 0, 1.0, 0.0)\n"),
     "relu_prime_at_zero": ("03_activations", "relu_prime",
@@ -387,8 +387,8 @@ def test_changed_graded_cells_are_tampering_and_graded_as_the_lessons_own(graded
 @pytest.fixture(scope="module")
 def oracle():
     """The honest hand-ins' test cells as a student's own notebook runs them
-    (a plain kernel, tests/mistakes/runner.py): {student: {test: passed}}."""
-    from mistakes import Variant
+    (a plain kernel, tests/lesson_session.py): {student: {test: passed}}."""
+    from autograder.mistakes import Variant
 
     results = {}
     for lesson in sorted({lesson for lesson, _, _ in HONEST.values()}):

@@ -1,19 +1,19 @@
 """Graders that are never wrong: every catalogued mistake fails with a message
-naming it, every correct variant passes (see tests/mistakes/)."""
+naming it, every correct variant passes (see autograder/mistakes/)."""
 import importlib
 import re
-from pathlib import Path
 
 import pytest
 
-from mistakes.runner import LessonSession
+from autograder import mistakes
+from lesson_session import LessonSession
 
-CATALOGUES = sorted(p.stem for p in (Path(__file__).parent / "mistakes").glob("lesson_*.py"))
+CATALOGUES = mistakes.MODULES
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES)
 def test_mistakes_fail_and_correct_variants_pass(catalogue):
-    module = importlib.import_module(f"mistakes.{catalogue}")
+    module = importlib.import_module(f"autograder.mistakes.{catalogue}")
     problems = []
     with LessonSession(module.LESSON) as session:
         missing = set(session.exercises) - {v.function for v in module.MISTAKES}
