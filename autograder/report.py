@@ -161,8 +161,7 @@ def draw_lesson(score_axes, tests_axes, lesson, summary, pass_rates):
 def draw_report(lessons, summaries, pass_rates_by_lesson, png_path, found_groups=()):
     most_tests = max([len(pass_rates_by_lesson.get(lesson) or []) for lesson in lessons] + [1])
     row_height = max(2.4, 0.9 + 0.22 * most_tests)
-    top = sorted((g for g in found_groups if g.label != misconceptions.diagnosis.NOT_WRITTEN),
-                 key=lambda g: (-len(g.students), g.lesson, g.test))[:misconceptions.TOP]
+    top = most_common(found_groups)
     extra = 0.9 + 0.3 * len(top) if top else 0
     figure = Figure(figsize=(12, row_height * len(lessons) + extra), layout="constrained")
     rows = figure.subfigures(2, 1, height_ratios=[row_height * len(lessons), extra]) if top else [figure]
@@ -175,6 +174,13 @@ def draw_report(lessons, summaries, pass_rates_by_lesson, png_path, found_groups
     if top:
         draw_misconceptions(rows[1].subplots(), top)
     figure.savefig(png_path, dpi=100)
+
+
+def most_common(found_groups):
+    """The groups of misconceptions.groups that the picture shows: the largest,
+    leaving out the exercises not written yet."""
+    return sorted((g for g in found_groups if g.label != misconceptions.diagnosis.NOT_WRITTEN),
+                  key=lambda g: (-len(g.students), g.lesson, g.test))[:misconceptions.TOP]
 
 
 def draw_misconceptions(axes, top):

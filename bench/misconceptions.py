@@ -6,14 +6,14 @@ Grades the class of tests/misconception_class.py (64 hand-ins of lessons
 ``python -m autograder grade`` twice, with and without ``--no-diagnosis``,
 prints both wall times and what the diagnosis adds, checks that the grades
 are the same, then runs ``report`` on the diagnosed run and prints its
-"Misconceptions" section. With ``--png PATH`` it also copies the report's
-picture there (the README's picture was made so).
+"Misconceptions" section. With ``--png PATH`` it also draws the last panel
+of the report's picture there, the class's most common misconceptions (the
+README's picture was made so).
 
 Run from the repository root:  python bench/misconceptions.py [--png PATH]
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +33,21 @@ def run(*command):
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
     return time.perf_counter() - started, done.stdout
+
+
+def draw_panel(grades_csv, png):
+    """The last panel of report's PNG alone: the class's most common misconceptions."""
+    from matplotlib.figure import Figure
+
+    from autograder import course, misconceptions, report
+
+    rows = report.read_rows(course.Outputs(grades_csv).tests, course.TEST_FIELDS)
+    failed = [(r["student"], r["lesson"], r["test"]) for r in rows if r["score"] < r["max_score"]]
+    found = misconceptions.groups(misconceptions.diagnoses(course.Outputs(grades_csv), failed))
+    top = report.most_common(found)
+    figure = Figure(figsize=(12, 0.9 + 0.3 * len(top)), layout="constrained")
+    report.draw_misconceptions(figure.subplots(), top)
+    figure.savefig(png, dpi=100)
 
 
 def main():
@@ -56,8 +71,8 @@ def main():
         end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("Misconceptions"))
         print("\n".join(lines[start:end + 1]).replace(str(tmp), "OUT"))
         if png:
-            shutil.copyfile(tmp / "diagnosed" / "grades_report.png", png)
-            print(f"the report's picture: {png}")
+            draw_panel(tmp / "diagnosed" / "grades.csv", png)
+            print(f"the misconceptions panel of the report's picture: {png}")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
