@@ -13,13 +13,13 @@ reference. A function argument of the judge's (an activation, a cost to
 differentiate) stays in the judge: the kernel gets a stand-in that asks
 the judge for its values while the call lasts.
 
-A test cell passes when its code runs to the end in the judge. When it
-fails, the calls it made are compared with the known mistakes of the
-function it tests (diagnosis.py), for the class's report; that never
-changes a grade. What the
+A test cell passes when its code runs to the end in the judge. What the
 cell shows in the feedback is what the judge made: the lines the visible
 part printed, and the failure, if any. Nothing the kernel prints, displays
 or hooks reaches a test cell, so nothing the kernel does can change a score.
+When a test cell fails, the calls it made are compared with the known
+mistakes of the function it tests (diagnosis.py), for the class's report;
+that never changes a grade.
 """
 import ast
 import builtins
