@@ -55,6 +55,7 @@ MAX_INPUT_BYTES = 4 * 2**20   # calls with more input to copy are not diagnosed
 BIG = 2**20            # bytes of an input array kept, not copied (checked unchanged instead)
 MAX_VALUES = 100       # numbers kept of an array (evenly spaced, with its sums, when cut)
 MAX_ITEMS = 40         # items kept of a list, tuple or dict
+MAX_NUMBERS = 1000     # numbers and items kept of a call's outcome
 MAX_CANDIDATES = 120
 SECONDS = 5.0          # of diagnosis per test cell
 SLOW = 2.0             # seconds the student's calls took, above which they are not run again
@@ -69,37 +70,41 @@ TOO_BIG = "not diagnosed: too big or too slow to run again"
 
 # ---------------------------------------------------------------- plain values
 
-def plain(value, depth=0):
-    """`value` as bounded JSON data, the same for the same numbers whatever
-    their types: numbers and numeric sequences become {"shape", "values"}."""
-    if depth > 8:
-        return {"other": "nested too deeply"}
+def plain(value, room=None, depth=0):
+    """`value` as bounded JSON data (at most `room[0]` numbers and items, of
+    MAX_NUMBERS), the same for the same numbers whatever their types:
+    numbers and numeric sequences become {"shape", "values"}."""
+    room = [MAX_NUMBERS] if room is None else room
+    room[0] -= 1
+    if depth > 8 or room[0] < 0:
+        return {"other": "cut"}
     if isinstance(value, str):
         return {"text": value[:200]}
     if value is None or callable(value):
-        return {"other": getattr(value, "__name__", type(value).__name__)}
+        return {"other": str(getattr(value, "__name__", type(value).__name__))[:60]}
     if isinstance(value, np.random.Generator):
         return {"other": "Generator"}
     if isinstance(value, dict):
-        return {"dict": {str(k): plain(v, depth + 1) for k, v in list(value.items())[:MAX_ITEMS]}}
+        return {"dict": {str(k)[:60]: plain(v, room, depth + 1) for k, v in list(value.items())[:MAX_ITEMS]}}
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError, OverflowError):
         array = None
     if array is not None and array.dtype != object:
         flat = array.ravel()
-        kept = {"shape": list(array.shape)}
+        kept = {"shape": list(array.shape)[:32]}
         if flat.size > MAX_VALUES:
             kept["sums"] = [_number(np.nansum(flat)), _number(np.nansum(flat ** 2))]
             flat = flat[np.linspace(0, flat.size - 1, MAX_VALUES).astype(int)]
+        room[0] -= flat.size
         kept["values"] = [_number(x) for x in flat]
         dtype = getattr(value, "dtype", None)
         if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
             kept["low"] = True
         return kept
     if isinstance(value, (list, tuple)):
-        return {"items": [plain(v, depth + 1) for v in value[:MAX_ITEMS]], "length": len(value)}
-    return {"other": type(value).__name__}
+        return {"items": [plain(v, room, depth + 1) for v in value[:MAX_ITEMS]], "length": len(value)}
+    return {"other": type(value).__name__[:60]}
 
 
 def digest(inputs):
@@ -111,7 +116,7 @@ def digest(inputs):
         if isinstance(tree, list):
             return [rounded(v) for v in tree]
         return f"{tree:.6g}" if isinstance(tree, float) else tree
-    text = json.dumps(rounded(plain(list(inputs))), sort_keys=True)
+    text = json.dumps(rounded(plain(list(inputs), [100 * MAX_NUMBERS])), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -190,11 +195,12 @@ def unchanged(big):
 
 def outcome(before, after, value, error, warned):
     """The plain form of what a call did: returned or raised, warned, changed."""
+    room = [MAX_NUMBERS]   # for all it returned and changed
     if error is not None:
         out = {"raised": (error if isinstance(error, str) else type(error).__name__)[:60]}
     else:
-        out = {"returned": plain(value)}
-    changed = {str(i): plain(now) for i, (then, now) in
+        out = {"returned": plain(value, room)}
+    changed = {str(i): plain(now, room) for i, (then, now) in
                enumerate(zip(wire.arrays_in(list(before)), wire.arrays_in(list(after))))
                if then.shape != now.shape or not np.array_equal(then, now, equal_nan=True)}
     if changed:

@@ -79,7 +79,7 @@ def groups(found):
             if d is None:
                 key, label, known = UNDIAGNOSED, "no diagnosis: the notebook was not graded to this test", False
             elif d.get("label") != diagnosis.NEW or not isinstance(d.get("calls"), list):
-                key = label = str(d.get("label", UNDIAGNOSED))[:160]
+                key = label = printable(d.get("label", UNDIAGNOSED))
                 known = d.get("known") is True
             else:
                 twin = next((g for g in new if _same_calls(g[1]["calls"], d["calls"])), None)
@@ -93,6 +93,12 @@ def groups(found):
             result.append(Group(lesson, test, key, diagnosis.NEW, False, students, d.get("example") or {}))
         result += named.values()
     return sorted(result, key=lambda g: (g.lesson, g.test, -len(g.students), g.group))
+
+
+def printable(text, limit=160):
+    """`text` without control characters (a check's message may quote what a
+    student's function returned), at most `limit` characters."""
+    return "".join(c if c.isprintable() else "?" for c in str(text)[:limit])
 
 
 def _same_calls(a, b):
@@ -142,7 +148,7 @@ def section(grades_csv, test_rows, graded_by_lesson):
         lines.append(f"      {_name(g)[:width]:<{width}}  {len(g.students):3}  "
                      f"{100 * len(g.students) / graded:3.0f}%  {who}")
         if g.example:
-            lines.append(f"        e.g. {g.students[0]}: {g.example.get('call', '?')[:200]}")
+            lines.append(f"        e.g. {g.students[0]}: {printable(g.example.get('call', '?'), 200)}")
             lines.append(f"          {short(g.example.get('got'))}; expected: "
                          f"{short(g.example.get('expected')).removeprefix('returned ')}")
     return lines + [f"Misconceptions: {outputs.misconceptions}"], found_groups
@@ -164,7 +170,7 @@ def short(out, limit=160):
         text += ", changed its input in place"
     if out.get("warned"):
         text += f", warned ({', '.join(map(str, out['warned']))})"
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return printable(text if len(text) <= limit else text[:limit - 3] + "...", limit)
 
 
 def _value(tree):

@@ -111,3 +111,20 @@ def backprop(params, X, Y, lambda_, hidden="sigmoid"):
     labels = {d["label"] for d in found.values() if d["function"] == "backprop"}
     assert "biases regularized + lambda/(2m) in the gradient" in labels or \
         "lambda/(2m) in the gradient + biases regularized" in labels, found
+
+
+def test_a_hostile_answer_gives_a_bounded_diagnosis(tmp_path):
+    """A function that returns 54,000 numbers and strings nested four deep
+    (not an array), and a string of control characters: what the diagnosis
+    keeps for the report stays small, and the report's text has no control
+    characters."""
+    import json
+
+    from autograder.misconceptions import printable
+
+    code = ("def step(z):\n    return [[[(float(i), 's') for i in range(30)] for _ in range(30)] for _ in range(30)]\n"
+            "def sigmoid(z):\n    return '\\x1b[2J\\x07' * 50\n")
+    found = diagnoses(tmp_path, "01_single_unit", code)
+    assert found["test_step"]["label"] == diagnosis.NEW
+    assert len(json.dumps(found)) < 60_000, len(json.dumps(found))
+    assert printable("\x1b[2Jgot 'a\x07'") == "?[2Jgot 'a?'"
