@@ -10,6 +10,8 @@ import pytest
 from autograder import sample_class
 from notebook_tools import ROOT, lesson_names, require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON_NAMES = lesson_names()
 
 

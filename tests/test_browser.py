@@ -33,6 +33,8 @@ from browser_tools import (CHROMIUM, CHROMIUM_ARGS, LESSONS, LabServer, cell_loc
                            scroll_to, stderr, wait_for_kernel_idle, wait_for_pictures)
 from notebook_tools import lesson_names, read, solved, source_path, student_path
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:

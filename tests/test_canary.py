@@ -12,6 +12,8 @@ import pytest
 from autograder import course, sample_class
 from notebook_tools import require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON = "01_single_unit"
 
 

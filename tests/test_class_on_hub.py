@@ -50,6 +50,8 @@ from autograder.course import COURSE_ID as COURSE, ROOT
 from browser_tools import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, in_ci
 from notebook_tools import require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 requests = pytest.importorskip("requests")  # a dependency of jupyterhub
 
 DEPLOY = ROOT / "deploy"

@@ -120,6 +120,7 @@ def test_without_autograded_notebooks_copy_detection_is_skipped(tmp_path):
     assert not (tmp_path / "copies.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_class_of_40_in_seconds_and_hostile_notebooks_are_bounded(tmp_path):
     """40 students handing in the instructor's solutions of all 7 lessons, each with a comment
     of their own (so no two cells are the same text): every pair agrees, every cell is compared."""

@@ -19,6 +19,8 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.course import COURSE_ID as COURSE, ROOT
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 IN_IMAGE = "/srv/neural-networks"  # where the Dockerfile puts the repository

@@ -23,6 +23,7 @@ def diagnoses(tmp_path, lesson, code):
     return {test: found for test in j.tests for _outputs, found in [j.run(test)] if found}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_catalogued_mistake_is_named(tmp_path, lesson):
     """Each mistake, written as the catalogue writes it, is named on every

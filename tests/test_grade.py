@@ -25,6 +25,8 @@ from autograder import limits, sample_class
 from autograder.course import ROOT
 from notebook_tools import require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON = "01_single_unit"
 TESTS = ["test_sigmoid", "test_sigmoid_stable", "test_step", "test_unit_output", "test_weighted_sum"]
 

@@ -20,6 +20,8 @@ import pytest
 from autograder import gradebook, parts, sample_class
 from notebook_tools import require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_single_unit"
 WRONG_STEP = "def step(z):\n    return np.where(np.asarray(z) > 0, 1.0, 0.0)\n"

@@ -28,6 +28,8 @@ from autograder import course, judge, sample_class
 from lesson_session import LessonSession
 from notebook_tools import live_script, require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON = "01_single_unit"
 NAMES = ("weighted_sum", "step", "sigmoid", "unit_output")
 WRONG = {

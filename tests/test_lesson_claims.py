@@ -15,6 +15,8 @@ import nnlib
 from nnlib.network import pack, unpack
 from notebook_tools import execute, read, source_path
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 
 @pytest.fixture(scope="module")
 def lesson_06():

@@ -6,6 +6,8 @@ import pytest
 from notebook_tools import (LESSONS, ROOT, errors, execute, is_graded, is_solution, lesson_names,
                             nbgrader_meta, read, source_path, stderr, student_path)
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON_NAMES = lesson_names()
 
 

@@ -34,6 +34,8 @@ from autograder import course, sample_class
 from lesson_session import LessonSession, exercise_tests
 from notebook_tools import nbgrader_meta, read, require_sandbox, source_path
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 TIMEOUT = 900  # seconds for `grade` (a few minutes on 2 busy cores), and for `report`
 FIELDS = ["student", "lesson", "test", "group", "label", "known"]
 CLASS = mc.hand_ins()

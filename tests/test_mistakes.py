@@ -8,6 +8,8 @@ import pytest
 from autograder import mistakes
 from lesson_session import LessonSession
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 CATALOGUES = mistakes.MODULES
 
 

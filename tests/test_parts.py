@@ -14,6 +14,8 @@ from autograder import course, parts
 from autograder.course import DEFAULT_LIMITS, ROOT
 from autograder.intake import Job, row
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON = "01_single_unit"
 
 

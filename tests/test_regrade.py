@@ -23,6 +23,8 @@ import pytest
 from autograder import course, limits, sample_class, state
 from notebook_tools import require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON = "01_single_unit"
 WRONG_STEP = "def step(z):\n    return np.where(np.asarray(z) > 0, 1.0, 0.0)\n"
 GRADED = ["ann", "bob", "cy", "dan"]  # eve's hand-in is corrupt

@@ -29,6 +29,8 @@ from autograder.course import ROOT
 from browser_tools import free_port, in_ci
 from parts_tools import LESSON, assert_same_as_plain, course_folder, environment
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 SLURM = ROOT / "deploy" / "slurm"
 PARTS = 3
 SBIN = ("/usr/sbin", "/usr/bin", "/sbin")
