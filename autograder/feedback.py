@@ -84,7 +84,10 @@ class SanitizeStudentHTML(NbGraderPreprocessor):
     A markdown cell that is not the lesson's own is shown as plain text; an
     output keeps its text, PNG and JPEG data, and its HTML cleaned by
     bleach (nbconvert's clean_html: no script, no event handler, no
-    javascript: link); SVG, JavaScript and widget views are left out."""
+    javascript: link); SVG, JavaScript and widget views are left out. An
+    output's metadata goes: nbconvert's templates write an image's width
+    and height into its tag unquoted, its `filenames` as its src, and show
+    `isolated` HTML in an iframe."""
 
     def preprocess(self, nb, resources):
         trusted = _lesson_markdown(resources["nbgrader"]["assignment"])
@@ -99,6 +102,8 @@ class SanitizeStudentHTML(NbGraderPreprocessor):
                         if "text/html" in out.data:
                             data["text/html"] = clean_html(_text(out.data["text/html"]))
                         out.data = data
+                    if "metadata" in out:  # nbconvert writes some of it into the page unquoted
+                        out.metadata = {}
             elif cell.cell_type == "raw":
                 cell.source = html.escape(cell.source)
                 cell.metadata.pop("raw_mimetype", None)
