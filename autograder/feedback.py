@@ -33,8 +33,9 @@ from traitlets import Integer
 from . import course
 from .blocked import BLOCKED
 
-BLOCKED_NOTE = ("[not run to the end while grading: this cell uses nnlib's version of an exercise of "
-                "this lesson, which is not there while your notebook is graded; it costs no points]\n")
+BLOCKED_NOTE = ("[not run to the end while grading, so its figures are not shown: this cell uses nnlib's "
+                "version of an exercise of this lesson, which is not there while your notebook is graded; "
+                "it costs no points]\n")
 
 
 class HideHiddenTests(ClearHiddenTests):

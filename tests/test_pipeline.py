@@ -527,8 +527,13 @@ def test_nnlib_in_the_kernel_lacks_the_lessons_exercises(tmp_path):
     spec = importlib.util.spec_from_file_location("blocked_activations", folder / "activations.py")
     activations = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(activations)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.subplots()                                  # a demonstration's figure, half-made when it stops
     with pytest.raises(RuntimeError, match=BLOCKED):
         activations.sigmoid(0.0)
+    assert plt.get_fignums() == []                  # closed: the inline backend draws none
     assert "sigmoid" in activations.sigmoid.__doc__.lower()
     assert activations.relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]  # lesson 03's: there
     assert "np.exp" not in (folder / "activations.py").read_text().split("def sigmoid")[1].split("def ")[0]
