@@ -14,6 +14,7 @@ never depend on them (the judge, judge.py, grades only the test cells).
 """
 import ast
 import atexit
+import compileall
 import shutil
 import tempfile
 from functools import lru_cache
@@ -65,5 +66,6 @@ def nnlib_copy(lesson, nnlib_dir):
     names = set(blocked_names(lesson))
     for path in sorted(Path(nnlib_dir).glob("*.py")):
         (folder / path.name).write_text(without(path.read_text(), names))
+    compileall.compile_dir(folder, quiet=1)  # the kernel, which writes no bytecode, need not compile it
     folder.chmod(0o755)
     return folder
