@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from autograder import course, sample_class
+from autograder.blocked import BLOCKED
 from autograder.outputs import LimitOutputSize
 from notebook_tools import require_sandbox
 
@@ -67,7 +68,11 @@ def test_the_feedback_of_a_solved_lesson_shows_its_figures(graded):
     assert (rows["solved"]["score"], rows["solved"]["status"]) == (rows["solved"]["max_score"], "ok")
     page = outputs.feedback("solved", LESSON).read_text()
     images = IMAGE.findall(page)
-    assert len(images) >= 3, len(images)
+    assert len(images) >= 1
+    for cell in nbformat.read(outputs.autograded("solved", LESSON), as_version=4).cells:
+        stopped = any(BLOCKED in out.get("evalue", "") for out in cell.get("outputs", []))
+        if stopped:  # a demonstration stopped at nnlib's blocked exercise: no half-made figure
+            assert not any("image/png" in out.get("data", {}) for out in cell.outputs), cell.source[:80]
     for data in map(base64.b64decode, images):
         width, height = png_size(data)
         assert 100 <= width <= 1000 and 80 <= height <= 600, (width, height)   # 50 dots per inch
