@@ -6,13 +6,15 @@ read them): a student function that calls nnlib's `sigmoid` would pass
 every test. So the sandbox mounts, in nnlib's place, a copy whose
 functions named like the lesson's exercises (and the few that do an
 exercise's work under another name) keep their signature and docstring
-but only raise "not available while grading". Every other function is
-unchanged, so a student may still use nnlib's functions of other lessons.
+but only raise "not available while grading" (closing pyplot's open
+figures first: the demonstration they stop draws none). Every other
+function is unchanged, so a student may still use nnlib's functions of other lessons.
 The demonstrations that use a blocked function fail while grading; grades
 never depend on them (the judge, judge.py, grades only the test cells).
 """
 import ast
 import atexit
+import compileall
 import shutil
 import tempfile
 from functools import lru_cache
@@ -36,13 +38,21 @@ def message(name):
     return f"nnlib's {name} {BLOCKED}: the exercise asks you to write it yourself"
 
 
+# What a blocked function does before it raises: the demonstration it stops
+# was making a figure, now half-made, so pyplot's open figures are closed and
+# the inline backend draws none (the feedback says the cell did not run to
+# the end; drawing them was most of a graded lesson 01's kernel time).
+STOP = ("_pyplot = __import__('sys').modules.get('matplotlib.pyplot')\n"
+        "if _pyplot is not None:\n    _pyplot.close('all')\n")
+
+
 def without(source, names):
     """Python source with the bodies of the top-level functions `names` replaced."""
     tree = ast.parse(source)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name in names:
             docstring = ast.get_docstring(node, clean=False)
-            raise_ = ast.parse(f"raise RuntimeError({message(node.name)!r})").body
+            raise_ = ast.parse(STOP + f"raise RuntimeError({message(node.name)!r})").body
             node.body = ([ast.Expr(ast.Constant(docstring))] if docstring else []) + raise_
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
@@ -56,5 +66,6 @@ def nnlib_copy(lesson, nnlib_dir):
     names = set(blocked_names(lesson))
     for path in sorted(Path(nnlib_dir).glob("*.py")):
         (folder / path.name).write_text(without(path.read_text(), names))
+    compileall.compile_dir(folder, quiet=1)  # the kernel, which writes no bytecode, need not compile it
     folder.chmod(0o755)
     return folder

