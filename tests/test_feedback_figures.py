@@ -21,6 +21,8 @@ from autograder.blocked import BLOCKED
 from autograder.outputs import LimitOutputSize
 from notebook_tools import require_sandbox
 
+pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
+
 LESSON = "05_gradient_descent"
 IMAGE = re.compile(r'<img[^>]*\ssrc="data:image/png;base64,([A-Za-z0-9+/=]*)"')
 MANY = "import matplotlib.pyplot as plt\nfor _k in range({0}):\n    plt.figure(figsize=(2, 1.5))\n    plt.plot([0, _k])\n"
