@@ -170,14 +170,14 @@ def profile_one(submissions, lesson, work):
     after = resource.getrusage(resource.RUSAGE_SELF)
     grader_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     assert result["row"]["status"] == "ok", result["row"]
-    steps = dict(seconds)
+    steps, kernel = dict(seconds), kernel_cpu[0]
     seconds.clear()   # then the partly wrong notebooks, each graded the same way
     started = time.perf_counter()
     wrong = [j for j in jobs if 20 <= int(j.student[-2:]) < 32]
     for job in wrong:
         grade.grade_one(job, course.Outputs(work / "out" / "grades.csv"), template, limits)
     diagnosis = (seconds[DIAGNOSIS], time.perf_counter() - started, len(wrong))
-    return steps, total, grader_cpu, kernel_cpu[0], diagnosis
+    return steps, total, grader_cpu, kernel, diagnosis
 
 
 def main():
