@@ -109,7 +109,7 @@ class Cgroup:
 
     def __init__(self, found, processes, memory):
         self.version, bases = found
-        name = f"autograder-{os.getpid()}-{secrets.token_hex(4)}"
+        name = f"autograder-{os.getpid()}-{_start_ticks(os.getpid())}-{secrets.token_hex(4)}"
         self.dirs = {controller: base / name for controller, base in bases.items()}
         for folder in self.folders:
             folder.mkdir()
@@ -190,14 +190,25 @@ def remove_stale_cgroups():
     removed = []
     for base in set(found[1].values()) if found else ():
         for folder in sorted(base.glob("autograder-*")):
-            owner = re.fullmatch(r"autograder-(\d+)-[0-9a-f]+", folder.name)
-            if owner and not Path(f"/proc/{owner[1]}").exists():
+            owner = re.fullmatch(r"autograder-(\d+)-(?:(\d+)-)?[0-9a-f]+", folder.name)
+            ticks = _start_ticks(int(owner[1])) if owner else None
+            if owner and (ticks is None or owner[2] is not None and ticks != int(owner[2])):
                 try:
                     _remove_cgroup(folder)
                     removed.append(folder)
                 except OSError:
                     pass
     return removed
+
+
+def _start_ticks(pid):
+    """When process `pid` started (clock ticks since boot), or None if there
+    is no such process. With its number, it names the process: numbers wrap
+    around, and a later process may take the number of one that is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def join_command(procs_files):

@@ -208,3 +208,27 @@ def test_stale_cgroups_of_processes_that_are_gone_are_removed():
         for folder in stale + live:
             if folder.exists():
                 folder.rmdir()
+
+
+def test_a_stale_cgroup_whose_number_a_new_process_took_is_removed():
+    """Process ids wrap around: the killed grader's number can belong to a
+    process that started later (a long CI run). A cgroup names its maker's
+    start time too: one with this process's number but another start time
+    is stale; this process's own is not."""
+    found = limits.usable_cgroups()
+    if not found:
+        pytest.skip("no cgroups can be made here")
+    ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+    bases = set(found[1].values())
+    stale = [base / f"autograder-{os.getpid()}-{ticks - 1}-89abcdef" for base in bases]
+    live = [base / f"autograder-{os.getpid()}-{ticks}-4567cdef" for base in bases]
+    try:
+        for folder in stale + live:
+            folder.mkdir()
+        removed = limits.remove_stale_cgroups()
+        assert set(stale) <= set(removed) and not set(live) & set(removed)
+        assert not any(f.exists() for f in stale) and all(f.exists() for f in live)
+    finally:
+        for folder in stale + live:
+            if folder.exists():
+                folder.rmdir()
