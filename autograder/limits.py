@@ -203,10 +203,12 @@ def remove_stale_cgroups():
 
 def _start_ticks(pid):
     """When process `pid` started (clock ticks since boot), or None if there
-    is no such process. With its number, it names the process: numbers wrap
-    around, and a later process may take the number of one that is gone."""
+    is no such process or it has ended (a zombie nobody reaped). With its
+    number, it names the process: numbers wrap around, and a later process
+    may take the number of one that is gone."""
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return None if fields[0] in ("Z", "X") else int(fields[19])
     except (OSError, IndexError, ValueError):
         return None
 
