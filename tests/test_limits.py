@@ -191,37 +191,24 @@ def test_the_grading_module_loads_no_numpy_so_a_worker_can_still_make_its_namesp
     assert out.stdout.split() == ["1", "False"], out.stderr
 
 
-def test_stale_cgroups_of_processes_that_are_gone_are_removed():
+def _own_start_ticks():
+    return int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+
+@pytest.mark.parametrize("stale_name, live_name", [
+    # a process that is gone (above the largest pid_max: never a live process)
+    (lambda: "autograder-4194305-0123abcd", lambda: f"autograder-{os.getpid()}-4567cdef"),
+    # process ids wrap around: this process's number, another start time (a
+    # later process took the killed grader's number in a long CI run)
+    (lambda: f"autograder-{os.getpid()}-{_own_start_ticks() - 1}-89abcdef",
+     lambda: f"autograder-{os.getpid()}-{_own_start_ticks()}-4567cdef"),
+], ids=["gone", "number_taken"])
+def test_stale_cgroups_of_processes_that_are_gone_are_removed(stale_name, live_name):
     found = limits.usable_cgroups()
     if not found:
         pytest.skip("no cgroups can be made here")
-    gone = 4194305  # above the largest pid_max: never a live process
-    stale = [base / f"autograder-{gone}-0123abcd" for base in set(found[1].values())]
-    live = [base / f"autograder-{os.getpid()}-4567cdef" for base in set(found[1].values())]
-    try:
-        for folder in stale + live:
-            folder.mkdir()
-        removed = limits.remove_stale_cgroups()
-        assert set(stale) <= set(removed) and not set(live) & set(removed)
-        assert not any(f.exists() for f in stale) and all(f.exists() for f in live)
-    finally:
-        for folder in stale + live:
-            if folder.exists():
-                folder.rmdir()
-
-
-def test_a_stale_cgroup_whose_number_a_new_process_took_is_removed():
-    """Process ids wrap around: the killed grader's number can belong to a
-    process that started later (a long CI run). A cgroup names its maker's
-    start time too: one with this process's number but another start time
-    is stale; this process's own is not."""
-    found = limits.usable_cgroups()
-    if not found:
-        pytest.skip("no cgroups can be made here")
-    ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-    bases = set(found[1].values())
-    stale = [base / f"autograder-{os.getpid()}-{ticks - 1}-89abcdef" for base in bases]
-    live = [base / f"autograder-{os.getpid()}-{ticks}-4567cdef" for base in bases]
+    stale = [base / stale_name() for base in set(found[1].values())]
+    live = [base / live_name() for base in set(found[1].values())]
     try:
         for folder in stale + live:
             folder.mkdir()
