@@ -3,14 +3,17 @@
 nnlib holds a worked version of every exercise, for the lessons'
 demonstrations. A kernel being graded must not be able to call them (or
 read them): a student function that calls nnlib's `sigmoid` would pass
-every test. So the sandbox mounts, in nnlib's place, a copy whose
+every test. So the sandbox mounts, in nnlib's place, a copy in which the
 functions named like the lesson's exercises (and the few that do an
-exercise's work under another name) keep their signature and docstring
-but only raise "not available while grading" (closing pyplot's open
-figures first: the demonstration they stop draws none). Every other
-function is unchanged, so a student may still use nnlib's functions of other lessons.
-The demonstrations that use a blocked function fail while grading; grades
-never depend on them (the judge, judge.py, grades only the test cells).
+exercise's work under another name) have lost their code: each keeps its
+signature and docstring and runs the student's own function of that name
+(yours.py), so that the demonstrations draw the student's figures. Where
+the notebook has no such function, or the student's calls nnlib's again,
+it raises "not available while grading" (closing pyplot's open figures
+first: the demonstration it stops draws none). Every other function is
+unchanged, so a student may still use nnlib's functions of other lessons;
+the plots (plot.py) are never blocked. Grades never depend on the
+demonstrations (the judge, judge.py, grades only the test cells).
 """
 import ast
 import atexit
@@ -47,13 +50,19 @@ STOP = ("_pyplot = __import__('sys').modules.get('matplotlib.pyplot')\n"
 
 
 def without(source, names):
-    """Python source with the bodies of the top-level functions `names` replaced."""
+    """Python source with the bodies of the top-level functions `names`
+    replaced by a `raise`, and each function wrapped by yours.in_place_of."""
     tree = ast.parse(source)
+    replaced = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name in names:
             docstring = ast.get_docstring(node, clean=False)
             raise_ = ast.parse(STOP + f"raise RuntimeError({message(node.name)!r})").body
             node.body = ([ast.Expr(ast.Constant(docstring))] if docstring else []) + raise_
+            replaced.append(node.name)
+    if replaced:
+        tree.body += ast.parse("from ._yours import in_place_of as _in_place_of\n" + "".join(
+            f"{name} = _in_place_of({name})\n" for name in replaced)).body
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
@@ -65,7 +74,9 @@ def nnlib_copy(lesson, nnlib_dir):
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     names = set(blocked_names(lesson))
     for path in sorted(Path(nnlib_dir).glob("*.py")):
-        (folder / path.name).write_text(without(path.read_text(), names))
+        source = path.read_text()
+        (folder / path.name).write_text(source if path.name == "plot.py" else without(source, names))
+    shutil.copy(Path(__file__).with_name("yours.py"), folder / "_yours.py")
     compileall.compile_dir(folder, quiet=1)  # the kernel, which writes no bytecode, need not compile it
     folder.chmod(0o755)
     return folder

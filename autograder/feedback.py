@@ -35,7 +35,8 @@ from . import course
 from .blocked import BLOCKED
 
 BLOCKED_NOTE = ("[not run to the end while grading, so its figures are not shown: this cell uses nnlib's "
-                "version of an exercise of this lesson, which is not there while your notebook is graded; "
+                "version of an exercise of this lesson, which while your notebook is graded runs your own "
+                "function instead, and yours was not defined yet at this point (or did not fit the call); "
                 "it costs no points]\n")
 
 

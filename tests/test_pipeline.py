@@ -483,9 +483,13 @@ def test_a_demonstration_stopped_by_a_blocked_exercise_says_so(tmp_path):
 
 def test_nnlib_in_the_kernel_lacks_the_lessons_exercises(tmp_path):
     """The copy mounted in nnlib's place: the lesson's exercises (and what does
-    their work under another name) raise, with their signature and docstring;
-    the other lessons' functions are nnlib's own."""
-    import importlib.util
+    their work under another name) have no code, keep their signature and
+    docstring, and run the student's own function of that name; they raise
+    where there is none, where the call does not fit it, and where the
+    student's calls nnlib's again. The other lessons' functions and the
+    plots are nnlib's own."""
+    import subprocess
+    import sys
 
     from autograder.blocked import BLOCKED, blocked_names, nnlib_copy
     from autograder.sandbox import NNLIB_DIR
@@ -493,16 +497,52 @@ def test_nnlib_in_the_kernel_lacks_the_lessons_exercises(tmp_path):
     assert blocked_names("06_backprop") == ["backprop", "backward", "nn_cost_and_gradients",
                                             "output_weight_gradient", "relative_difference"]
     folder = nnlib_copy("01_single_unit", NNLIB_DIR)
-    spec = importlib.util.spec_from_file_location("blocked_activations", folder / "activations.py")
-    activations = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(activations)
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    plt.subplots()                                  # a demonstration's figure, half-made when it stops
-    with pytest.raises(RuntimeError, match=BLOCKED):
-        activations.sigmoid(0.0)
-    assert plt.get_fignums() == []                  # closed: the inline backend draws none
-    assert "sigmoid" in activations.sigmoid.__doc__.lower()
-    assert activations.relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]  # lesson 03's: there
     assert "np.exp" not in (folder / "activations.py").read_text().split("def sigmoid")[1].split("def ")[0]
+    assert (nnlib_copy("07_digits", NNLIB_DIR) / "plot.py").read_text() == (NNLIB_DIR / "plot.py").read_text()
+    (tmp_path / "nnlib").symlink_to(folder)
+    student = f"""
+import inspect
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import nnlib
+
+def raises(call):
+    try:
+        call()
+    except RuntimeError as error:
+        assert {BLOCKED!r} in str(error), error
+        return True
+    return False
+
+plt.subplots()                                 # a demonstration's figure, half-made when it stops
+print("none yet", raises(lambda: nnlib.sigmoid(0.0)), plt.get_fignums())
+
+def sigmoid(z):
+    return 0.25 + 0 * np.asarray(z)            # the student's own, wrong on purpose
+
+def unit_output(x, w, b, g):
+    return g(nnlib.weighted_sum(x, w, b))      # weighted_sum not written: this raises
+print("yours", nnlib.sigmoid(0.0), raises(lambda: nnlib.unit_output([1.0], [1.0], 0.0, nnlib.sigmoid)))
+def weighted_sum(x, w, b, extra):
+    return 0.0                                 # a signature nnlib's call does not fit
+print("misfit", raises(lambda: nnlib.weighted_sum([1.0], [1.0], 0.0)))
+
+def step(z):
+    return nnlib.step(z)                       # calls nnlib's again: nothing behind it
+print("again", raises(lambda: step(0.0)))
+unit_output = nnlib.unit_output                # nnlib's, under the exercise's name
+print("same", raises(lambda: nnlib.unit_output([1.0], [1.0], 0.0, sigmoid)))
+print("signature", inspect.signature(nnlib.sigmoid), "sigmoid" in nnlib.sigmoid.__doc__.lower())
+print("other", nnlib.relu(np.array([-1.0, 2.0])).tolist())
+"""
+    done = subprocess.run([sys.executable, "-c", student], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = "[while your notebook is graded, nnlib.{0} runs your own {0}]"
+    assert done.stdout.splitlines() == [
+        "none yet True []",                    # closed: the inline backend draws none
+        said.format("sigmoid"), "yours 0.25 True",
+        "misfit True", "again True", "same True",
+        "signature (z) True", "other [0.0, 2.0]"]
