@@ -2,7 +2,7 @@
 
     python -m autograder release [--lesson NAME ...]
     python -m autograder grade SUBMISSIONS --out grades.csv [--jobs N] [--lesson NAME ...] [--gradebook [PATH]] [--force]
-        [--no-canary] [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups] [--no-diagnosis] [--part I/N]
+        [--no-canary] [--max-processes N] [--memory SIZE] [--tmp-size SIZE] [--work-size SIZE] [--no-cgroups] [--no-diagnosis] [--figures N] [--part I/N]
     python -m autograder merge PART_FOLDER ... --out grades.csv [--gradebook [PATH]]
     python -m autograder report grades.csv [--png PATH] [--lms canvas|moodle [--lms-out PATH] [--roster CSV]]
 """
@@ -52,6 +52,9 @@ def build_parser():
                                    "made (RLIMIT_NPROC, address space)")
     grade_parser.add_argument("--no-diagnosis", dest="diagnosis", action="store_false",
                               help="do not diagnose the failed tests (the report then lists no misconceptions)")
+    grade_parser.add_argument("--figures", type=int, default=limits.figures, metavar="N",
+                              help="figures each notebook draws for its feedback, its first N; each costs "
+                                   f"its kernel 0.1 to 0.5 CPU-s (default: {limits.figures})")
     grade_parser.add_argument("--gradebook", nargs="?", const=str(COURSE_GRADEBOOK), metavar="PATH",
                               help="also write the grades into this nbgrader gradebook, whose folder is "
                                    "the course folder (alone: the course's own, gradebook.db of the repository)")
@@ -130,7 +133,8 @@ def limits_of(args):
     """The course.Limits that `grade`'s options ask for."""
     return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                   max_processes=args.max_processes, memory=args.memory, tmp_size=args.tmp_size,
-                  work_size=args.work_size, cgroups=args.cgroups, diagnosis=args.diagnosis)
+                  work_size=args.work_size, cgroups=args.cgroups, diagnosis=args.diagnosis,
+                  figures=args.figures)
 
 
 def part(text):

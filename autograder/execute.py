@@ -70,6 +70,7 @@ class SandboxedExecute(Execute):
     diagnosis = Bool(LIMITS.diagnosis, help="name the mistakes of failed tests (diagnosis.py)").tag(config=True)
     max_held_output = Integer(1024**2, help="characters of a cell's output held while it runs").tag(config=True)
     matplotlib_cache = Unicode("", help="a folder with a built matplotlib font cache").tag(config=True)
+    figures = Integer(LIMITS.figures, help="figures a notebook draws for its feedback (its first)").tag(config=True)
 
     # ---------------------------------------------------------------- kernel
 
@@ -80,7 +81,7 @@ class SandboxedExecute(Execute):
             file_bytes=self.file_bytes, uid=self._uid,
             cgroup_procs=self._cgroup.procs_files if self._cgroup else [],
             processes=None if self._cgroup else self.max_processes,
-            nnlib_dir=str(nnlib_copy(self._lesson, NNLIB_DIR)))
+            nnlib_dir=str(nnlib_copy(self._lesson, NNLIB_DIR)), figures=self.figures)
         return self.km
 
     def _start_kernel(self):

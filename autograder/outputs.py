@@ -6,9 +6,14 @@ a limit is cut (a stream) or dropped, with a note saying so, and so are
 the rest of that cell's. Error outputs are always kept (they are what
 makes a test fail), trimmed to a readable size. Of the images (the
 figures), a cell keeps its first `max_cell_images` and the notebook
-`max_notebook_images`, with a note saying how many more there were.
+`max_notebook_images`, with a note saying how many more there were. A
+figure the kernel did not draw (past the notebook's first figures:
+sandbox.FIRST_FIGURES) shows as its text, "<Figure size 600x500 with 1
+Axes>", and counts as one more.
 nbgrader's own `LimitOutput`, the next step, then limits the lines of text.
 """
+import re
+
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
@@ -16,6 +21,13 @@ from traitlets import Integer
 MAX_ERROR_CHARS = 2000       # of an error's message and of each traceback line
 MAX_TRACEBACK_LINES = 50     # the last ones, where the error was raised
 IMAGES = {"image/png", "image/jpeg"}   # the pictures the feedback shows (feedback.SAFE_DATA)
+UNDRAWN = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")   # matplotlib's text of a figure
+
+
+def undrawn_figure(output):
+    """Whether `output` is a figure displayed without its picture."""
+    data = output.get("data", {})
+    return set(data) == {"text/plain"} and UNDRAWN.fullmatch(str(data["text/plain"])) is not None
 
 
 def error_output(ename, evalue):
@@ -51,6 +63,9 @@ class LimitOutputSize(NbGraderPreprocessor):
         cell's and the notebook's number, and a note if any are left out."""
         kept, cell_images, dropped = [], 0, 0
         for out in outputs:
+            if undrawn_figure(out) and self._images >= self.max_notebook_images:
+                dropped += 1
+                continue
             if IMAGES.intersection(out.get("data", {})):
                 if cell_images >= self.max_cell_images or self._images >= self.max_notebook_images:
                     dropped += 1
@@ -60,8 +75,8 @@ class LimitOutputSize(NbGraderPreprocessor):
         if dropped:
             kept.append(NotebookNode(output_type="stream", name="stdout", text=(
                 f"\n[{dropped} more figure{'s of this cell are' if dropped > 1 else ' of this cell is'} not shown: "
-                f"the feedback keeps {self.max_cell_images} figures of a cell and "
-                f"{self.max_notebook_images} of a notebook]\n")))
+                f"the feedback shows a cell's first {self.max_cell_images} figures and a notebook's "
+                f"first {self.max_notebook_images}]\n")))
         return kept
 
     def limit(self, outputs, notebook_used):

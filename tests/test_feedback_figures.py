@@ -1,9 +1,9 @@
 """The feedback shows the student's figures, small and bounded in number.
 
 One run of `python -m autograder grade` grades a solved lesson 05 (its
-figures are drawn by the grading kernel's inline backend, as small PNGs)
-and a hand-in of lesson 05 that draws hundreds of figures, in one cell and
-in cells of its own.
+first figures are drawn by the grading kernel's inline backend, as small
+PNGs) and a hand-in of lesson 05 that draws hundreds of figures in one cell
+and displays pictures of its own, past the inline backend, in cells of its own.
 """
 import base64
 import copy
@@ -16,27 +16,36 @@ import sys
 import nbformat
 import pytest
 
+from nbclient import NotebookClient
+
 from autograder import course, sample_class
 from autograder.blocked import BLOCKED
-from autograder.outputs import LimitOutputSize
+from autograder.outputs import LimitOutputSize, undrawn_figure
+from autograder.sandbox import SandboxedKernelManager
 from notebook_tools import require_sandbox
 
 pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
 
 LESSON = "05_gradient_descent"
 IMAGE = re.compile(r'<img[^>]*\ssrc="data:image/png;base64,([A-Za-z0-9+/=]*)"')
+FIGURES = course.DEFAULT_LIMITS.figures   # what a graded notebook draws, its first figures
 MANY = "import matplotlib.pyplot as plt\nfor _k in range({0}):\n    plt.figure(figsize=(2, 1.5))\n    plt.plot([0, _k])\n"
+# A picture displayed as it is, not drawn by the inline backend: a kernel
+# that bypasses how many figures it draws.
+PICTURES = ("import base64\nfrom IPython.display import Image, display\nfor _k in range({0}):\n"
+            "    display(Image(base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4"
+            "nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==')))\n")
 
 
 def figure_bomb():
     """Lesson 05 solved, with 200 figures drawn in its first exercise cell and
-    4 in each of 20 cells added after it."""
+    4 pictures displayed in each of 20 cells added after it."""
     nb = sample_class.submission(LESSON)
     first = sample_class.exercises(LESSON)[0]
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == first)
     cell.source += "\n" + MANY.format(200)
     at = nb.cells.index(cell) + 1
-    nb.cells[at:at] = [nbformat.v4.new_code_cell(MANY.format(4)) for _ in range(20)]
+    nb.cells[at:at] = [nbformat.v4.new_code_cell(PICTURES.format(4)) for _ in range(20)]
     return nb
 
 
@@ -70,7 +79,8 @@ def test_the_feedback_of_a_solved_lesson_shows_its_figures(graded):
     assert (rows["solved"]["score"], rows["solved"]["status"]) == (rows["solved"]["max_score"], "ok")
     page = outputs.feedback("solved", LESSON).read_text()
     images = IMAGE.findall(page)
-    assert len(images) >= 1
+    assert len(images) == FIGURES   # the first ones: the solved lesson draws more
+    assert "figure of this cell is not shown: the feedback shows" in page
     figures_of_yours = 0
     for cell in nbformat.read(outputs.autograded("solved", LESSON), as_version=4).cells:
         stopped = any(BLOCKED in out.get("evalue", "") for out in cell.get("outputs", []))
@@ -91,14 +101,31 @@ def test_a_hand_in_that_draws_hundreds_of_figures_gets_a_bounded_page(graded):
     rows, outputs = graded
     assert (rows["draws_hundreds"]["score"], rows["draws_hundreds"]["status"]) == \
         (rows["draws_hundreds"]["max_score"], "ok")                   # graded as its answers
-    limits = LimitOutputSize()
     kept = images_per_cell(outputs, "draws_hundreds")
-    assert max(kept) == limits.max_cell_images and sum(kept) == limits.max_notebook_images, kept
+    assert sum(kept) == FIGURES, kept
     page = outputs.feedback("draws_hundreds", LESSON).read_text()
-    assert len(IMAGE.findall(page)) == limits.max_notebook_images
-    assert "195 more figures of this cell are not shown" in page       # 200 drawn, 5 kept
+    assert len(IMAGE.findall(page)) == FIGURES
+    drawn_before = images_per_cell(outputs, "solved")[:kept.index(max(kept))]
+    assert f"{200 - (FIGURES - sum(drawn_before))} more figures of this cell are not shown" in page
+    assert page.count("4 more figures of this cell are not shown") >= 19   # the pictures past them
     solved = outputs.feedback("solved", LESSON).read_text()
     assert len(page) < len(solved) + 1024**2
+
+
+def test_a_grading_kernel_draws_only_the_notebooks_first_figures(tmp_path):
+    """Past its first figures, the kernel displays a figure as its text
+    (which LimitOutputSize drops), without drawing it."""
+    require_sandbox()
+    (tmp_path / "work").mkdir()
+    (tmp_path / "tmp").mkdir()
+    km = SandboxedKernelManager(kernel_name="python3", workdir=str(tmp_path / "work"),
+                                tmpdir=str(tmp_path / "tmp"), figures=2)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(MANY.format(3)),
+                                         nbformat.v4.new_code_cell(MANY.format(2))])
+    NotebookClient(nb, km=km, timeout=60).execute()
+    drawn = [["image/png" in out.data for out in cell.outputs] for cell in nb.cells]
+    assert drawn == [[True, True, False], [False, False]]
+    assert all(undrawn_figure(out) for cell in nb.cells for out in cell.outputs if "image/png" not in out.data)
 
 
 def test_the_images_a_cell_and_a_notebook_keep_are_capped():
@@ -106,18 +133,22 @@ def test_the_images_a_cell_and_a_notebook_keep_are_capped():
     and says how many it left out; text and errors stay."""
     png = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
     figure = nbformat.v4.new_output("display_data", data=png)
-    cells = [nbformat.v4.new_code_cell("draw()") for _ in range(3)]
+    cells = [nbformat.v4.new_code_cell("draw()") for _ in range(4)]
     cells[0].outputs = [copy.deepcopy(figure) for _ in range(4)] + [
         nbformat.v4.new_output("stream", name="stdout", text="done\n")]
     cells[1].outputs = [copy.deepcopy(figure) for _ in range(2)]
     cells[2].outputs = [copy.deepcopy(figure), nbformat.v4.new_output(
         "error", ename="ValueError", evalue="no", traceback=["ValueError: no"])]
+    undrawn = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure size 600x500 with 1 Axes>"})
+    cells[3].outputs = [undrawn, nbformat.v4.new_output("display_data", data={"text/plain": "<Figure size>"})]
     nb = nbformat.v4.new_notebook(cells=cells)
     LimitOutputSize(max_cell_images=3, max_notebook_images=4).preprocess(nb, {})
     kinds = [[out.output_type for out in cell.outputs] for cell in nb.cells]
     assert kinds == [["display_data"] * 3 + ["stream", "stream"], ["display_data", "stream"],
-                     ["error", "stream"]]
+                     ["error", "stream"], ["display_data", "stream"]]
     assert nb.cells[0].outputs[3].text == "done\n"
     assert "1 more figure of this cell is not shown" in nb.cells[0].outputs[4].text
     assert "1 more figure of this cell is not shown" in nb.cells[1].outputs[1].text
-    assert "the feedback keeps 3 figures of a cell and 4 of a notebook" in nb.cells[2].outputs[1].text
+    assert "the feedback shows a cell's first 3 figures and a notebook's first 4" in nb.cells[2].outputs[1].text
+    assert nb.cells[3].outputs[0].data == {"text/plain": "<Figure size>"}   # not matplotlib's text of a figure
+    assert "1 more figure of this cell is not shown" in nb.cells[3].outputs[1].text
