@@ -10,12 +10,14 @@
   bounded size.
 
 - `ExplainBlockedCalls`: a demonstration that stopped at nnlib's blocked
-  version of an exercise (blocked.py) says so in a line, not an error.
+  version of an exercise (blocked.py) says so in a line, not an error, and
+  so does a later cell that misses a name the stopped one would have made.
 - `SanitizeStudentHTML`: no script, no event handler, no ``javascript:``
   link survives from the student's markdown or outputs. (nbconvert's own
   ``sanitize_html`` cleans every cell, the lesson's trusted ones too, and
   made the feedback four times slower.)
 """
+import ast
 import html
 import re
 from functools import lru_cache
@@ -33,11 +35,35 @@ from traitlets import Integer
 
 from . import course
 from .blocked import BLOCKED
+from .yours import PAST_FIGURES
 
 BLOCKED_NOTE = ("[not run to the end while grading, so its figures are not shown: this cell uses nnlib's "
                 "version of an exercise of this lesson, which while your notebook is graded runs your own "
                 "function instead, and yours was not defined yet at this point (or did not fit the call); "
                 "it costs no points]\n")
+PAST_FIGURES_NOTE = ("[not run to the end while grading: the feedback shows the first {figures} figures of "
+                     "a notebook, drawn by now, and this cell uses nnlib's version of an exercise of this "
+                     "lesson, which runs your own function only until then; it costs no points]\n")
+MISSING_NOTE = ("[not run to the end while grading: this cell uses {name}, which a cell above would have "
+                "made had it run to the end; it costs no points]\n")
+NOT_DEFINED = re.compile(r"name '(\w+)' is not defined")
+
+
+def assigned_names(source):
+    """The names a cell's code binds (assignments, loops, functions, imports)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -50,14 +76,32 @@ class HideHiddenTests(ClearHiddenTests):
 class ExplainBlockedCalls(NbGraderPreprocessor):
     """A demonstration that stopped at one of nnlib's blocked exercises
     (blocked.py) shows a short note, not an error: it cost nothing, and it
-    ran in full in the student's own notebook."""
+    ran in full in the student's own notebook. So does a later cell whose
+    NameError is for a name that a stopped cell binds."""
+
+    figures = Integer(course.DEFAULT_LIMITS.figures, help="figures a notebook draws (course.Limits)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        self._unmade = set()   # the names that the stopped cells so far would have bound
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and not is_grade(cell):
-            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=BLOCKED_NOTE)
-                            if out.output_type == "error" and BLOCKED in out.get("evalue", "") else out
+            cell.outputs = [self.explained(cell, out) if out.output_type == "error" else out
                             for out in cell.outputs]
         return cell, resources
+
+    def explained(self, cell, error):
+        if BLOCKED in error.get("evalue", ""):
+            self._unmade |= assigned_names(cell.source)
+            past = PAST_FIGURES in error.get("evalue", "")
+            return NotebookNode(output_type="stream", name="stdout",
+                                text=PAST_FIGURES_NOTE.format(figures=self.figures) if past else BLOCKED_NOTE)
+        missing = NOT_DEFINED.fullmatch(error.get("evalue", ""))
+        if error.get("ename") == "NameError" and missing and missing[1] in self._unmade:
+            self._unmade |= assigned_names(cell.source)
+            return NotebookNode(output_type="stream", name="stdout", text=MISSING_NOTE.format(name=missing[1]))
+        return error
 
 
 class LimitSourceSize(NbGraderPreprocessor):

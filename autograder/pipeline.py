@@ -86,5 +86,5 @@ def grading_config(root, limits=course.DEFAULT_LIMITS, matplotlib_cache=""):
     c.SandboxedExecute.file_bytes = limits.file_size
     c.SandboxedExecute.cgroups = limits.cgroups
     c.SandboxedExecute.diagnosis = limits.diagnosis
-    c.SandboxedExecute.figures = c.LimitOutputSize.max_notebook_images = limits.figures
+    c.SandboxedExecute.figures = c.LimitOutputSize.max_notebook_images = c.ExplainBlockedCalls.figures = limits.figures
     return c

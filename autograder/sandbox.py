@@ -38,10 +38,12 @@ FIGURE_PNG = {"dpi": 50, "bbox_inches": None}
 
 # Run in the kernel as it starts: its inline backend draws the notebook's
 # first `count` figures and no more (a later figure is displayed as its text,
-# "<Figure size ...>", which the feedback drops with a note: outputs.py).
-# A figure costs the kernel 0.1 to 0.5 CPU-s, as much as the rest of a graded
-# lesson 01 notebook for two of them. A kernel that undoes this draws more,
-# within its limits, and the feedback keeps `count` of them all the same.
+# "<Figure size ...>", which the feedback drops with a note: outputs.py),
+# and nnlib's versions of the exercises stop running the student's own
+# functions once they are drawn (yours.py reads `figures_left`). A figure
+# costs the kernel 0.1 to 0.5 CPU-s, as much as the rest of a graded lesson
+# 01 notebook for two of them. A kernel that undoes this draws more, within
+# its limits, and the feedback keeps `count` of them all the same.
 FIRST_FIGURES = """\
 from IPython.core import pylabtools
 draw, drawn = pylabtools.print_figure, []
@@ -50,6 +52,7 @@ def first_figures(figure, *args, **kwargs):
         drawn.append(None)
         return draw(figure, *args, **kwargs)
 pylabtools.print_figure = first_figures   # what the inline backend draws with, once it starts
+pylabtools.figures_left = lambda: len(drawn) < {count}
 """
 
 

@@ -10,6 +10,9 @@ the blocked function does, when the notebook defines no function of that
 name, when the call does not fit the student's signature, and when the
 student's function calls nnlib's again (their `sigmoid` returning
 `nnlib.sigmoid(z)`): there is no reference code behind it to reach.
+It also raises, saying why, once the notebook has drawn the figures that
+its feedback shows (sandbox.FIRST_FIGURES): a demonstration after them
+would draw nothing that is shown, and running it cost time.
 
 This module runs in the student's kernel: it imports nothing of the grader.
 """
@@ -17,6 +20,7 @@ import functools
 import inspect
 import sys
 
+PAST_FIGURES = "the feedback's figures are drawn by now"
 _running = set()   # the exercises whose stand-in is running now
 _told = set()      # the exercises whose stand-in has said what it does
 
@@ -31,6 +35,12 @@ def _fits(yours, args, kwargs):
     return True
 
 
+def _figures_left():
+    """Whether the kernel still draws figures (sandbox.FIRST_FIGURES says so)."""
+    left = getattr(sys.modules.get("IPython.core.pylabtools"), "figures_left", None)
+    return left is None or left()
+
+
 def in_place_of(blocked):
     """`blocked` (which raises) as a function that calls the student's
     function of the same name, with the same signature and docstring."""
@@ -42,6 +52,11 @@ def in_place_of(blocked):
         yours = getattr(main, name, None)
         if not callable(yours) or name in _running or not _fits(yours, args, kwargs):
             return blocked(*args, **kwargs)
+        if not _figures_left():
+            try:
+                blocked(*args, **kwargs)   # closes the half-made figures, and raises
+            except RuntimeError as stop:
+                raise RuntimeError(f"{stop} ({PAST_FIGURES})") from None
         _running.add(name)
         try:
             result = yours(*args, **kwargs)

@@ -471,14 +471,30 @@ def test_the_run_holds_a_bounded_output_whatever_the_kernel_sends():
 
 def test_a_demonstration_stopped_by_a_blocked_exercise_says_so(tmp_path):
     from autograder.blocked import message
-    from autograder.feedback import BLOCKED_NOTE, ExplainBlockedCalls
+    from autograder.feedback import BLOCKED_NOTE, MISSING_NOTE, PAST_FIGURES_NOTE, ExplainBlockedCalls
+    from autograder.yours import PAST_FIGURES
 
-    demo, mine = new_code_cell("nnlib.sigmoid(0)"), new_code_cell("1 / 0")
-    demo.outputs = [error_output("RuntimeError", message("sigmoid"))]
+    demo, mine = new_code_cell("trained = nnlib.train(X, y)\nfor k in range(3): pass"), new_code_cell("1 / 0")
+    demo.outputs = [error_output("RuntimeError", message("train"))]
     mine.outputs = [error_output("ZeroDivisionError", "division by zero")]
-    nb = new_notebook(cells=[demo, mine])
-    ExplainBlockedCalls().preprocess(nb, resources(tmp_path))
+    # later cells that miss what the stopped one would have bound, in a chain
+    # (a name of its loop, then one of a cell that missed it), and a name
+    # that no stopped cell binds: the student's own NameError
+    uses = new_code_cell("pred = predict(trained, X)")
+    uses.outputs = [error_output("NameError", "name 'trained' is not defined")]
+    chained = new_code_cell("print(pred)")
+    chained.outputs = [error_output("NameError", "name 'pred' is not defined")]
+    typo = new_code_cell("print(traind)")
+    typo.outputs = [error_output("NameError", "name 'traind' is not defined")]
+    late = new_code_cell("nnlib.sigmoid(1)")   # past the figures that the feedback shows
+    late.outputs = [error_output("RuntimeError", f"{message('sigmoid')} ({PAST_FIGURES})")]
+    nb = new_notebook(cells=[demo, mine, uses, chained, typo, late])
+    ExplainBlockedCalls(figures=2).preprocess(nb, resources(tmp_path))
     assert demo.outputs == [stream(BLOCKED_NOTE)] and mine.outputs[0].ename == "ZeroDivisionError"
+    assert uses.outputs == [stream(MISSING_NOTE.format(name="trained"))]
+    assert chained.outputs == [stream(MISSING_NOTE.format(name="pred"))]
+    assert typo.outputs[0].ename == "NameError"
+    assert late.outputs == [stream(PAST_FIGURES_NOTE.format(figures=2))] and "first 2 figures" in late.outputs[0].text
 
 
 def test_nnlib_in_the_kernel_lacks_the_lessons_exercises(tmp_path):
@@ -493,6 +509,7 @@ def test_nnlib_in_the_kernel_lacks_the_lessons_exercises(tmp_path):
 
     from autograder.blocked import BLOCKED, blocked_names, nnlib_copy
     from autograder.sandbox import NNLIB_DIR
+    from autograder.yours import PAST_FIGURES
 
     assert blocked_names("06_backprop") == ["backprop", "backward", "nn_cost_and_gradients",
                                             "output_weight_gradient", "relative_difference"]
@@ -536,6 +553,13 @@ unit_output = nnlib.unit_output                # nnlib's, under the exercise's n
 print("same", raises(lambda: nnlib.unit_output([1.0], [1.0], 0.0, sigmoid)))
 print("signature", inspect.signature(nnlib.sigmoid), "sigmoid" in nnlib.sigmoid.__doc__.lower())
 print("other", nnlib.relu(np.array([-1.0, 2.0])).tolist())
+from IPython.core import pylabtools             # as sandbox.FIRST_FIGURES says, once the figures are drawn
+pylabtools.figures_left = lambda: False
+plt.subplots()
+try:
+    nnlib.sigmoid(0.0)
+except RuntimeError as error:
+    print("drawn", {PAST_FIGURES!r} in str(error), plt.get_fignums())
 """
     done = subprocess.run([sys.executable, "-c", student], cwd=tmp_path, capture_output=True, text=True,
                           timeout=60, env={**os.environ, "PYTHONPATH": str(tmp_path)})
@@ -545,4 +569,4 @@ print("other", nnlib.relu(np.array([-1.0, 2.0])).tolist())
         "none yet True []",                    # closed: the inline backend draws none
         said.format("sigmoid"), "yours 0.25 True",
         "misfit True", "again True", "same True",
-        "signature (z) True", "other [0.0, 2.0]"]
+        "signature (z) True", "other [0.0, 2.0]", "drawn True []"]
