@@ -70,7 +70,7 @@ class Limits:
     file_size: int = 64 * MiB             # one file the kernel writes
     cgroups: bool = True                  # cgroups where they can be made, else rlimits
     diagnosis: bool = True                # name the mistakes of failed tests (the report's misconceptions)
-    figures: int = 2                      # figures a notebook draws for its feedback (sandbox.FIRST_FIGURES)
+    figures: int = 1                      # figures made with the student's functions drawn for the feedback (yours.py)
 
     def options(self):
         """The limits as a plain dict (what a grading run is keyed by, state.py)."""

@@ -35,15 +35,16 @@ from traitlets import Integer
 
 from . import course
 from .blocked import BLOCKED
+from .outputs import first_figures
 from .yours import PAST_FIGURES
 
 BLOCKED_NOTE = ("[not run to the end while grading, so its figures are not shown: this cell uses nnlib's "
                 "version of an exercise of this lesson, which while your notebook is graded runs your own "
                 "function instead, and yours was not defined yet at this point (or did not fit the call); "
                 "it costs no points]\n")
-PAST_FIGURES_NOTE = ("[not run to the end while grading: the feedback shows the first {figures} figures of "
-                     "a notebook, drawn by now, and this cell uses nnlib's version of an exercise of this "
-                     "lesson, which runs your own function only until then; it costs no points]\n")
+PAST_FIGURES_NOTE = ("[not run to the end while grading: the feedback shows a notebook's {figures}, drawn by "
+                     "now, and this cell uses nnlib's version of an exercise of this lesson, which runs your "
+                     "own function only until then; it costs no points]\n")
 MISSING_NOTE = ("[not run to the end while grading: this cell uses {name}, which a cell above would have "
                 "made had it run to the end; it costs no points]\n")
 NOT_DEFINED = re.compile(r"name '(\w+)' is not defined")
@@ -96,7 +97,8 @@ class ExplainBlockedCalls(NbGraderPreprocessor):
             self._unmade |= assigned_names(cell.source)
             past = PAST_FIGURES in error.get("evalue", "")
             return NotebookNode(output_type="stream", name="stdout",
-                                text=PAST_FIGURES_NOTE.format(figures=self.figures) if past else BLOCKED_NOTE)
+                                text=PAST_FIGURES_NOTE.format(figures=first_figures(self.figures)) if past
+                                else BLOCKED_NOTE)
         missing = NOT_DEFINED.fullmatch(error.get("evalue", ""))
         if error.get("ename") == "NameError" and missing and missing[1] in self._unmade:
             self._unmade |= assigned_names(cell.source)

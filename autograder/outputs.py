@@ -7,9 +7,9 @@ the rest of that cell's. Error outputs are always kept (they are what
 makes a test fail), trimmed to a readable size. Of the images (the
 figures), a cell keeps its first `max_cell_images` and the notebook
 `max_notebook_images`, with a note saying how many more there were. A
-figure the kernel did not draw (past the notebook's first figures:
-sandbox.FIRST_FIGURES) shows as its text, "<Figure size 600x500 with 1
-Axes>", and counts as one more.
+figure the kernel did not draw (one that uses none of the student's
+functions, or past the first ones: yours.py) shows as its text, "<Figure
+size 600x500 with 1 Axes>": it is dropped, with a note saying why.
 nbgrader's own `LimitOutput`, the next step, then limits the lines of text.
 """
 import re
@@ -22,6 +22,15 @@ MAX_ERROR_CHARS = 2000       # of an error's message and of each traceback line
 MAX_TRACEBACK_LINES = 50     # the last ones, where the error was raised
 IMAGES = {"image/png", "image/jpeg"}   # the pictures the feedback shows (feedback.SAFE_DATA)
 UNDRAWN = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")   # matplotlib's text of a figure
+
+
+UNDRAWN_NOTE = ("\n[{figures} of this cell not drawn while grading: the feedback draws the {first} of your "
+                "notebook that nnlib's versions of the exercises make with your own functions]\n")
+
+
+def first_figures(count):
+    """'first figure' or 'first 3 figures', as the notes say it."""
+    return "first figure" if count == 1 else f"first {count} figures"
 
 
 def undrawn_figure(output):
@@ -60,11 +69,12 @@ class LimitOutputSize(NbGraderPreprocessor):
 
     def limit_images(self, outputs):
         """The outputs a cell keeps of its images: the first ones, within the
-        cell's and the notebook's number, and a note if any are left out."""
-        kept, cell_images, dropped = [], 0, 0
+        cell's and the notebook's number, and a note if any are left out; a
+        figure not drawn is left out with a note of its own."""
+        kept, cell_images, dropped, undrawn = [], 0, 0, 0
         for out in outputs:
-            if undrawn_figure(out) and self._images >= self.max_notebook_images:
-                dropped += 1
+            if undrawn_figure(out):
+                undrawn += 1
                 continue
             if IMAGES.intersection(out.get("data", {})):
                 if cell_images >= self.max_cell_images or self._images >= self.max_notebook_images:
@@ -75,8 +85,11 @@ class LimitOutputSize(NbGraderPreprocessor):
         if dropped:
             kept.append(NotebookNode(output_type="stream", name="stdout", text=(
                 f"\n[{dropped} more figure{'s of this cell are' if dropped > 1 else ' of this cell is'} not shown: "
-                f"the feedback shows a cell's first {self.max_cell_images} figures and a notebook's "
-                f"first {self.max_notebook_images}]\n")))
+                f"the feedback shows a cell's {first_figures(self.max_cell_images)} and a notebook's "
+                f"{first_figures(self.max_notebook_images)}]\n")))
+        if undrawn:
+            kept.append(NotebookNode(output_type="stream", name="stdout", text=UNDRAWN_NOTE.format(
+                figures=f"{undrawn} figure{'s' if undrawn > 1 else ''}", first=first_figures(self.max_notebook_images))))
         return kept
 
     def limit(self, outputs, notebook_used):

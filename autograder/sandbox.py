@@ -36,24 +36,9 @@ NNLIB_DIR = Path(nnlib.__file__).resolve().parent
 # lessons' figures lay themselves out; cropping draws each figure twice).
 FIGURE_PNG = {"dpi": 50, "bbox_inches": None}
 
-# Run in the kernel as it starts: its inline backend draws the notebook's
-# first `count` figures and no more (a later figure is displayed as its text,
-# "<Figure size ...>", which the feedback drops with a note: outputs.py),
-# and nnlib's versions of the exercises stop running the student's own
-# functions once they are drawn (yours.py reads `figures_left`). A figure
-# costs the kernel 0.1 to 0.5 CPU-s, as much as the rest of a graded lesson
-# 01 notebook for two of them. A kernel that undoes this draws more, within
-# its limits, and the feedback keeps `count` of them all the same.
-FIRST_FIGURES = """\
-from IPython.core import pylabtools
-draw, drawn = pylabtools.print_figure, []
-def first_figures(figure, *args, **kwargs):
-    if len(drawn) < {count}:
-        drawn.append(None)
-        return draw(figure, *args, **kwargs)
-pylabtools.print_figure = first_figures   # what the inline backend draws with, once it starts
-pylabtools.figures_left = lambda: len(drawn) < {count}
-"""
+# Run in the kernel as it starts: the figures drawn for the feedback
+# (nnlib._yours, autograder/yours.py).
+FIRST_FIGURES = "exec('from nnlib._yours import draw_first; draw_first({count})', {{}})"
 
 
 class SandboxError(RuntimeError):
@@ -232,7 +217,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments) + [
             "--InteractiveShell.xmode=Plain", "--HistoryManager.enabled=False",
             f"--InlineBackend.print_figure_kwargs={FIGURE_PNG!r}",
-            f"--InteractiveShellApp.exec_lines=exec({FIRST_FIGURES.format(count=self.figures)!r}, {{}})"]
+            f"--InteractiveShellApp.exec_lines={FIRST_FIGURES.format(count=self.figures)}"]
         if self.uid is not None:  # written by now, readable by its owner alone
             os.chown(self.connection_file, self.uid, self.uid)
         return bwrap_command(self.workdir, self.tmpdir, self.memory_bytes, self.cpu_seconds,

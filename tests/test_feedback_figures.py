@@ -20,8 +20,10 @@ from nbclient import NotebookClient
 
 from autograder import course, sample_class
 from autograder.blocked import BLOCKED
+from autograder.blocked import nnlib_copy
 from autograder.outputs import LimitOutputSize, undrawn_figure
-from autograder.sandbox import SandboxedKernelManager
+from autograder.sandbox import NNLIB_DIR, SandboxedKernelManager
+from autograder.yours import PAST_FIGURES
 from notebook_tools import require_sandbox
 
 pytestmark = pytest.mark.slow  # kernels, notebooks or whole classes: not in the fast tier
@@ -80,7 +82,8 @@ def test_the_feedback_of_a_solved_lesson_shows_its_figures(graded):
     page = outputs.feedback("solved", LESSON).read_text()
     images = IMAGE.findall(page)
     assert len(images) == FIGURES   # the first ones: the solved lesson draws more
-    assert "figure of this cell is not shown: the feedback shows" in page
+    assert "which runs your own function only until then" in page   # a demonstration after them
+    assert "of this cell not drawn while grading" in page          # a figure of the lesson's own
     figures_of_yours = 0
     for cell in nbformat.read(outputs.autograded("solved", LESSON), as_version=4).cells:
         stopped = any(BLOCKED in out.get("evalue", "") for out in cell.get("outputs", []))
@@ -105,27 +108,35 @@ def test_a_hand_in_that_draws_hundreds_of_figures_gets_a_bounded_page(graded):
     assert sum(kept) == FIGURES, kept
     page = outputs.feedback("draws_hundreds", LESSON).read_text()
     assert len(IMAGE.findall(page)) == FIGURES
-    drawn_before = images_per_cell(outputs, "solved")[:kept.index(max(kept))]
-    assert f"{200 - (FIGURES - sum(drawn_before))} more figures of this cell are not shown" in page
+    assert "200 figures of this cell not drawn while grading" in page   # none of them the student's
     assert page.count("4 more figures of this cell are not shown") >= 19   # the pictures past them
     solved = outputs.feedback("solved", LESSON).read_text()
     assert len(page) < len(solved) + 1024**2
 
 
-def test_a_grading_kernel_draws_only_the_notebooks_first_figures(tmp_path):
-    """Past its first figures, the kernel displays a figure as its text
-    (which LimitOutputSize drops), without drawing it."""
+def test_a_grading_kernel_draws_only_the_first_figures_made_with_the_students_functions(tmp_path):
+    """The kernel draws the figures of cells in which nnlib's version of an
+    exercise ran the student's function, the first ones; it displays every
+    other figure as its text (which LimitOutputSize drops), without drawing
+    it; once those are drawn, nnlib's version raises."""
     require_sandbox()
     (tmp_path / "work").mkdir()
     (tmp_path / "tmp").mkdir()
     km = SandboxedKernelManager(kernel_name="python3", workdir=str(tmp_path / "work"),
-                                tmpdir=str(tmp_path / "tmp"), figures=2)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(MANY.format(3)),
-                                         nbformat.v4.new_code_cell(MANY.format(2))])
-    NotebookClient(nb, km=km, timeout=60).execute()
-    drawn = [["image/png" in out.data for out in cell.outputs] for cell in nb.cells]
-    assert drawn == [[True, True, False], [False, False]]
-    assert all(undrawn_figure(out) for cell in nb.cells for out in cell.outputs if "image/png" not in out.data)
+                                tmpdir=str(tmp_path / "tmp"), figures=2,
+                                nnlib_dir=str(nnlib_copy("01_single_unit", NNLIB_DIR)))
+    yours = "import nnlib\ndef sigmoid(z):\n    return 0.5 + 0 * z\nnnlib.sigmoid(0.0)\n"
+    cells = [MANY.format(2),            # the lesson's own figures: none of the student's functions
+             yours + MANY.format(3),    # nnlib.sigmoid ran the student's: two drawn, the third past them
+             "nnlib.sigmoid(1.0)"]      # past the figures that the feedback shows
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    NotebookClient(nb, km=km, timeout=60, allow_errors=True).execute()
+    figures = [[out.output_type == "display_data" and "image/png" in out.data for out in cell.outputs
+                if out.output_type == "display_data"] for cell in nb.cells]
+    assert figures == [[False, False], [True, True, False], []]
+    assert all(undrawn_figure(out) for cell in nb.cells for out in cell.outputs
+               if out.output_type == "display_data" and "image/png" not in out.data)
+    assert PAST_FIGURES in nb.cells[2].outputs[-1].evalue
 
 
 def test_the_images_a_cell_and_a_notebook_keep_are_capped():
@@ -140,7 +151,8 @@ def test_the_images_a_cell_and_a_notebook_keep_are_capped():
     cells[2].outputs = [copy.deepcopy(figure), nbformat.v4.new_output(
         "error", ename="ValueError", evalue="no", traceback=["ValueError: no"])]
     undrawn = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure size 600x500 with 1 Axes>"})
-    cells[3].outputs = [undrawn, nbformat.v4.new_output("display_data", data={"text/plain": "<Figure size>"})]
+    cells[3].outputs = [undrawn, copy.deepcopy(undrawn),
+                        nbformat.v4.new_output("display_data", data={"text/plain": "<Figure size>"})]
     nb = nbformat.v4.new_notebook(cells=cells)
     LimitOutputSize(max_cell_images=3, max_notebook_images=4).preprocess(nb, {})
     kinds = [[out.output_type for out in cell.outputs] for cell in nb.cells]
@@ -149,6 +161,6 @@ def test_the_images_a_cell_and_a_notebook_keep_are_capped():
     assert nb.cells[0].outputs[3].text == "done\n"
     assert "1 more figure of this cell is not shown" in nb.cells[0].outputs[4].text
     assert "1 more figure of this cell is not shown" in nb.cells[1].outputs[1].text
-    assert "the feedback shows a cell's first 3 figures and a notebook's first 4" in nb.cells[2].outputs[1].text
+    assert "the feedback shows a cell's first 3 figures and a notebook's first 4 figures" in nb.cells[2].outputs[1].text
     assert nb.cells[3].outputs[0].data == {"text/plain": "<Figure size>"}   # not matplotlib's text of a figure
-    assert "1 more figure of this cell is not shown" in nb.cells[3].outputs[1].text
+    assert "2 figures of this cell not drawn while grading" in nb.cells[3].outputs[1].text
