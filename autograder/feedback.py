@@ -50,21 +50,25 @@ MISSING_NOTE = ("[not run to the end while grading: this cell uses {name}, which
 NOT_DEFINED = re.compile(r"name '(\w+)' is not defined")
 
 
-def assigned_names(source):
-    """The names a cell's code binds (assignments, loops, functions, imports)."""
+def cell_names(source):
+    """The names a cell's code binds at its top level (assignments, loops,
+    functions, imports; not a function's locals), and those it reads."""
     try:
-        tree = ast.parse(source)
+        todo = [ast.parse(source)]
     except SyntaxError:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+        return set(), []
+    names, read = set(), []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name):
+            (read.append if isinstance(node.ctx, ast.Load) else names.add)(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    return names
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)   # its body runs when it is called
+        elif not isinstance(node, ast.Lambda):
+            todo.extend(ast.iter_child_nodes(node))
+    return names, read
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -78,7 +82,9 @@ class ExplainBlockedCalls(NbGraderPreprocessor):
     """A demonstration that stopped at one of nnlib's blocked exercises
     (blocked.py) shows a short note, not an error: it cost nothing, and it
     ran in full in the student's own notebook. So does a later cell whose
-    NameError is for a name that a stopped cell binds."""
+    error comes after it: one that stops reading a name (a NameError) or
+    that reads a name that a stopped cell binds and no cell that ran to the
+    end binds (a list the stopped cell was filling)."""
 
     figures = Integer(course.DEFAULT_LIMITS.figures, help="figures a notebook draws (course.Limits)").tag(config=True)
 
@@ -87,22 +93,29 @@ class ExplainBlockedCalls(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and not is_grade(cell):
+        if cell.cell_type != "code" or (is_grade(cell) and not is_solution(cell)):
+            return cell, resources   # a test cell runs in the judge, not in the kernel
+        if not any(out.output_type == "error" for out in cell.outputs):
+            self._unmade -= cell_names(cell.source)[0]   # made by a cell that ran to the end
+        elif not is_grade(cell):
             cell.outputs = [self.explained(cell, out) if out.output_type == "error" else out
                             for out in cell.outputs]
         return cell, resources
 
     def explained(self, cell, error):
+        binds, reads = cell_names(cell.source)
         if BLOCKED in error.get("evalue", ""):
-            self._unmade |= assigned_names(cell.source)
+            self._unmade |= binds
             past = PAST_FIGURES in error.get("evalue", "")
             return NotebookNode(output_type="stream", name="stdout",
                                 text=PAST_FIGURES_NOTE.format(figures=first_figures(self.figures)) if past
                                 else BLOCKED_NOTE)
         missing = NOT_DEFINED.fullmatch(error.get("evalue", ""))
-        if error.get("ename") == "NameError" and missing and missing[1] in self._unmade:
-            self._unmade |= assigned_names(cell.source)
-            return NotebookNode(output_type="stream", name="stdout", text=MISSING_NOTE.format(name=missing[1]))
+        unmade = [missing[1]] if error.get("ename") == "NameError" and missing else reads
+        unmade = [name for name in unmade if name in self._unmade]
+        if unmade:
+            self._unmade |= binds
+            return NotebookNode(output_type="stream", name="stdout", text=MISSING_NOTE.format(name=unmade[0]))
         return error
 
 

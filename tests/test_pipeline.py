@@ -474,7 +474,8 @@ def test_a_demonstration_stopped_by_a_blocked_exercise_says_so(tmp_path):
     from autograder.feedback import BLOCKED_NOTE, MISSING_NOTE, PAST_FIGURES_NOTE, ExplainBlockedCalls
     from autograder.yours import PAST_FIGURES
 
-    demo, mine = new_code_cell("trained = nnlib.train(X, y)\nfor k in range(3): pass"), new_code_cell("1 / 0")
+    demo = new_code_cell("costs = []\ntrained = nnlib.train(X, y, costs=costs)\nfor k in range(3): pass")
+    mine = new_code_cell("1 / 0")
     demo.outputs = [error_output("RuntimeError", message("train"))]
     mine.outputs = [error_output("ZeroDivisionError", "division by zero")]
     # later cells that miss what the stopped one would have bound, in a chain
@@ -486,14 +487,24 @@ def test_a_demonstration_stopped_by_a_blocked_exercise_says_so(tmp_path):
     chained.outputs = [error_output("NameError", "name 'pred' is not defined")]
     typo = new_code_cell("print(traind)")
     typo.outputs = [error_output("NameError", "name 'traind' is not defined")]
+    # an error of a cell that reads what the stopped one was filling, and of
+    # one that reads a name a cell that ran to the end bound again
+    local = new_code_cell("def smooth(costs):\n    costs = list(costs)\n    return costs")   # a local, not the notebook's
+    plot = new_code_cell("plt.plot(range(9), costs)")
+    plot.outputs = [error_output("ValueError", "x and y must have same first dimension")]
+    again = new_code_cell("k = 2")
+    uses_k = new_code_cell("print(1 / (k - 2))")
+    uses_k.outputs = [error_output("ZeroDivisionError", "division by zero")]
     late = new_code_cell("nnlib.sigmoid(1)")   # past the figures that the feedback shows
     late.outputs = [error_output("RuntimeError", f"{message('sigmoid')} ({PAST_FIGURES})")]
-    nb = new_notebook(cells=[demo, mine, uses, chained, typo, late])
+    nb = new_notebook(cells=[demo, mine, uses, chained, typo, local, plot, again, uses_k, late])
     ExplainBlockedCalls(figures=2).preprocess(nb, resources(tmp_path))
     assert demo.outputs == [stream(BLOCKED_NOTE)] and mine.outputs[0].ename == "ZeroDivisionError"
     assert uses.outputs == [stream(MISSING_NOTE.format(name="trained"))]
     assert chained.outputs == [stream(MISSING_NOTE.format(name="pred"))]
     assert typo.outputs[0].ename == "NameError"
+    assert plot.outputs == [stream(MISSING_NOTE.format(name="costs"))]
+    assert uses_k.outputs[0].ename == "ZeroDivisionError"
     assert late.outputs == [stream(PAST_FIGURES_NOTE.format(figures="first 2 figures"))]
 
 
