@@ -1,15 +1,18 @@
-"""The course, in one place: where things are, what they are called, and
-the limits it is graded with.
+"""The course: where things are, what they are called, and the limits it
+is graded with.
 
 The repository root is nbgrader's course folder: ``solutions/`` is its
 source folder (instructor notebooks with solutions and hidden tests),
 ``lessons/`` its release folder (the student notebooks). A lesson is a
 folder ``NN_name/`` holding ``NN_name.ipynb``.
 
-The grader reads everything here and nowhere else: the layout and lesson
-names, the files it writes next to a grades CSV (`Outputs`), the limits
-of every kernel (`Limits`, which also gives ``grade``'s command-line
-defaults), a gradebook's URL, and the course's nbgrader configuration.
+The grader reads these here: the layout and lesson names, the files it
+writes next to a grades CSV (`Outputs`), the limits of every kernel
+(`Limits`, which also gives ``grade``'s command-line defaults), a
+gradebook's URL, and the course's nbgrader configuration. Inside a
+grading copy of the course folder (grade.py, gradebook.py) the names are
+nbgrader's own: ``gradebook.db``, ``submitted/``, ``autograded/``,
+``feedback/``.
 """
 import dataclasses
 from dataclasses import dataclass

@@ -3,7 +3,8 @@
 `submission(lesson, ...)` is the student notebook of `lessons/` with its
 exercise cells answered from `solutions/` (or left as handed out, or
 replaced by given code). `write(...)` puts it where `grade` looks for it.
-The tests and bench/grade_class.py build their classes with these.
+The canary (grade.py) hands in the solutions with these, and the tests and
+bench/grade_class.py build their classes with them.
 """
 from pathlib import Path
 

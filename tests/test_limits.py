@@ -160,8 +160,7 @@ def test_an_unprivileged_grader_gets_its_tmpfs_folders_and_process_limit():
         os.chmod(folder, 0o755)
         os.chown(folder, 65534, 65534)
         code = textwrap.dedent(f"""
-            import subprocess, sys
-            sys.path.insert(0, {str(ROOT)!r})
+            import subprocess
             from autograder import limits
             limits.private_mounts()
             limits.mount_tmpfs({str(folder)!r}, 1024**2)
@@ -175,7 +174,8 @@ def test_an_unprivileged_grader_gets_its_tmpfs_folders_and_process_limit():
             print(done.returncode, "Cannot fork" in done.stderr)
         """)
         done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-                               str(python), "-c", code], cwd="/", capture_output=True, text=True, timeout=60)
+                               str(python), "-c", code], cwd="/", capture_output=True, text=True, timeout=60,
+                              env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)})
         assert done.stdout.splitlines() == ["No space left on device", "2 True"], done.stderr
         assert not list(folder.iterdir())  # the tmpfs went with the grader's namespace
     finally:
