@@ -573,12 +573,17 @@ def test_feedback_never_shows_a_hidden_test(graded, student):
 
 def test_what_the_student_printed_while_the_judge_called_it_is_shown_nowhere(graded):
     """The kernel never runs a test cell: its hooks see only the notebook's own
-    cells, and what a function prints while the judge calls it is dropped."""
+    cells, and what a function prints while the judge calls it is dropped.
+    (A demonstration that calls nnlib's step runs the student's, in the
+    kernel, from the notebook's own cell: what it prints there is shown.)"""
     assert score(graded, "leaks_hidden")[:3] == (10, 10, "ok")
     autograded = (graded["out"].parent / "autograded" / "leaks_hidden" / f"{LESSON}.ipynb")
-    outputs = "\n".join(o.get("text", "") for c in nbformat.read(autograded, as_version=4).cells
-                        if c.cell_type == "code" for o in c.outputs)
-    assert "SOURCE: " in outputs and "STACK: [" not in outputs  # the hook ran; step was called by the judge
+    cells = [c for c in nbformat.read(autograded, as_version=4).cells if c.cell_type == "code"]
+    outputs = "\n".join(o.get("text", "") for c in cells for o in c.outputs)
+    tests = "\n".join(o.get("text", "") for c in cells if c.metadata.get("nbgrader", {}).get("grade")
+                      and not c.metadata["nbgrader"].get("solution") for o in c.outputs)
+    assert "SOURCE: " in outputs and "STACK: [" not in tests  # the hook ran; the judge's calls print nothing
+    assert "STACK: [" in outputs                            # a demonstration's call of nnlib.step did
     assert not [line for line in hidden_lines() if line in outputs]
 
 
