@@ -26,8 +26,8 @@ The forward pass is written once, in ``forward_layers``; the cost is
 """
 import numpy as np
 
-from .activations import HIDDEN, hidden_activation, sigmoid, sigmoid_in_place  # noqa: F401
-from .activations import sigmoid_prime_from_output
+from .activations import HIDDEN  # noqa: F401  (nnlib.network.HIDDEN, as the lessons name it)
+from .activations import hidden_activation, sigmoid, sigmoid_in_place, sigmoid_prime_from_output
 from .costs import COSTS, l2_penalty
 
 # The cost of a network with sigmoid outputs. With it, the output layer's
