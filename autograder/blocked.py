@@ -26,7 +26,8 @@ from pathlib import Path
 from .judge import lesson_tests
 
 # Functions that do an exercise's work under another name.
-ALSO = {"backprop": ("backward", "nn_cost_and_gradients"), "nn_cost": ("nn_cost_and_gradients",)}
+ALSO = {"backprop": ("backward", "nn_cost_and_gradients"), "nn_cost": ("nn_cost_and_gradients",),
+        "sigmoid_prime": ("sigmoid_prime_from_output",)}
 
 
 def blocked_names(lesson):

@@ -27,7 +27,7 @@ The thresholds come from tests/copies_class.py (six honest students who
 wrote lessons 06 and 07 each their own way, and four copiers), measured by
 tests/test_copies.py: honest cells of 60 tokens or more scored at most 0.47
 between students and 0.71 against nnlib (the instructor's own train(),
-written from nnlib's); the planted copies 0.83 (nnlib's backward pass pasted
+written from nnlib's); the planted copies 0.80 (nnlib's backward pass pasted
 into backprop), 0.88 to 0.90 (statements reordered, names changed) and 1.0
 (copies renamed, recommented, reformatted). Honest one- to three-line cells,
 often identical, had at most 58 tokens.

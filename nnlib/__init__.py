@@ -12,10 +12,10 @@ One module per concept, in the order the lessons meet them:
 - ``plot`` and ``widgets``: pictures and sliders (import them explicitly;
   they need matplotlib and ipywidgets)
 
-``import nnlib`` needs only NumPy.
+``import nnlib`` needs only NumPy and threadpoolctl (both in pyproject.toml).
 
-Importing nnlib sets NumPy's BLAS to one thread (with threadpoolctl, when it
-is installed) for the rest of the process, for nnlib and the notebook alike.
+Importing nnlib sets NumPy's BLAS to one thread (with threadpoolctl) for the
+rest of the process, for nnlib and the notebook alike.
 The course's matrices are small (at most 4000 x 400): a second thread gains
 little, and when the cores are busy (another notebook, the grader running one
 kernel per core) waiting for it costs far more than the product: on a busy
@@ -23,8 +23,11 @@ kernel per core) waiting for it costs far more than the product: on a busy
 took 1.3 to 3.5 s with two threads and 0.25 to 0.5 s with one
 (``python bench/train_digits.py`` measures it).
 """
-from .activations import (ACTIVATIONS, identity, relu, relu_prime, sigmoid,
-                          sigmoid_prime, softmax, step, tanh, tanh_prime)
+from threadpoolctl import threadpool_limits
+
+from .activations import (ACTIVATIONS, HIDDEN, identity, relu, relu_prime, sigmoid,
+                          sigmoid_prime, sigmoid_prime_from_output, softmax, step, tanh,
+                          tanh_prime)
 from .costs import COSTS, cross_entropy, l2_penalty, mse
 from .data import (circles, load_digits, load_houses, load_xor, one_hot, train_test_split,
                    two_moons)
@@ -39,12 +42,4 @@ from .optimize import fit_linear, gradient_descent, minibatch_sgd, minimize, tra
 __version__ = "0.1.0"
 
 
-def _one_blas_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:          # optional: nnlib then leaves BLAS as it is
-        return
-    threadpool_limits(limits=1, user_api="blas")
-
-
-_one_blas_thread()
+threadpool_limits(limits=1, user_api="blas")

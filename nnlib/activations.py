@@ -5,7 +5,12 @@ the weighted input, not the activation's output ``a = g(z)``. All of them
 work element-wise on arrays of any shape, except ``softmax``, which
 normalises each row of a batch.
 
-``ACTIVATIONS`` maps a name to the pair ``(g, g_prime)``.
+``ACTIVATIONS`` maps a name to the pair ``(g, g_prime)``: it is the one list
+of activations, and ``HIDDEN``, those a network's hidden layers may use
+(lesson 04's ``hidden=``), is derived from it. One derivative is also
+written to be read off the output: ``sigmoid_prime_from_output(A)``, which
+``sigmoid_prime`` uses and with which the backward pass reuses the forward
+pass's activations.
 """
 import numpy as np
 
@@ -58,8 +63,17 @@ def sigmoid_prime(z):
 
     Introduced in lesson 03_activations.
     """
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    return sigmoid_prime_from_output(sigmoid(z))
+
+
+def sigmoid_prime_from_output(A):
+    """The sigmoid's derivative read off its output: g'(z) = A (1 - A), A = sigmoid(z).
+
+    Unlike the ``*_prime`` functions it takes the activation A, not z: the
+    backward pass uses it so that it needs only the stored activations
+    (``network.backward``). Introduced in lesson 06_backprop.
+    """
+    return A * (1.0 - A)
 
 
 def tanh(z):
@@ -138,3 +152,23 @@ ACTIVATIONS = {
     "relu": (relu, relu_prime),
     "identity": (identity, identity_prime),
 }
+
+# The activations a hidden layer may not use, and why.
+NOT_HIDDEN = {
+    "step": "its derivative is 0, so gradient descent cannot train the network (lesson 03)",
+    "identity": "linear hidden layers collapse into one linear layer (lesson 02)",
+}
+HIDDEN = tuple(name for name in ACTIVATIONS if name not in NOT_HIDDEN)
+
+
+def hidden_activation(hidden):
+    """The pair (g, g_prime) of the hidden-layer activation named ``hidden``, one of ``HIDDEN``.
+
+    Introduced in lesson 04_cost (``nn_cost(..., hidden=...)``).
+    """
+    if hidden in NOT_HIDDEN:
+        raise ValueError(f"hidden={hidden!r} cannot be a hidden layer's activation: "
+                         f"{NOT_HIDDEN[hidden]}; use one of {', '.join(map(repr, HIDDEN))}")
+    if hidden not in HIDDEN:
+        raise ValueError(f"hidden must be one of {', '.join(map(repr, HIDDEN))}, not {hidden!r}")
+    return ACTIVATIONS[hidden]

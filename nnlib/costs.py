@@ -1,10 +1,13 @@
 """Cost functions J(H, Y) and their gradients dJ/dH.
 
-Every cost takes the predictions first and the targets second, both with
-examples as rows, and averages over the m examples. ``COSTS`` maps a name
+Every cost, and its gradient ``*_prime``, takes the predictions first and
+the targets second, both with examples as rows, and averages over the m
+examples: ``mse(y_hat, y)`` for the numbers of a regression, written as
+lesson 04 writes them, ``cross_entropy(H, Y)`` for a network's output
+matrix and one-hot targets. ``COSTS`` maps a name
 to the pair ``(J, J_prime)``; ``J_prime`` is the gradient with respect to
 the predictions. ``l2_penalty`` is the regularization term added to a
-network's cost.
+network's cost; ``network.nn_cost`` takes its cost from ``COSTS``.
 """
 import numpy as np
 
@@ -14,6 +17,7 @@ LOG_EPS = 1e-12
 
 
 def _check_same_shape(H, Y, name):
+    """Raise unless the predictions H and the targets Y have the same shape."""
     if H.shape != Y.shape:
         raise ValueError(f"{name}: predictions have shape {H.shape} but targets have "
                          f"shape {Y.shape}; they must match (examples as rows)")

@@ -1,4 +1,12 @@
-"""Measuring a classifier: accuracy, confusion matrix, precision, recall, F1."""
+"""Measuring a classifier: accuracy, confusion matrix, precision, recall, F1.
+
+The order of the labels: true labels ``y`` first, predictions ``y_pred``
+second, as in scikit-learn, everywhere but in ``accuracy(y_pred, y)``. That
+one is the course's graded signature (lesson 07), kept as students write it:
+``accuracy`` is symmetric, so its order changes no result, while
+``confusion_matrix(y, y_pred, k)``'s rows are the true labels. Inside, both
+check and use the labels in the order (y, y_pred).
+"""
 import numpy as np
 
 
@@ -15,10 +23,10 @@ def accuracy(y_pred, y):
     y_pred, y : int arrays of shape (m,).
     Introduced in lesson 07_digits.
     """
-    y_pred, y = _labels(y_pred, "y_pred"), _labels(y, "y")
+    y, y_pred = _labels(y, "y"), _labels(y_pred, "y_pred")
     if y_pred.shape != y.shape:
         raise ValueError(f"y_pred has shape {y_pred.shape} but y has shape {y.shape}")
-    return float(np.mean(y_pred == y))
+    return float(np.mean(y == y_pred))
 
 
 def confusion_matrix(y, y_pred, k):

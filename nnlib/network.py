@@ -9,23 +9,30 @@ Notation (as in the lessons):
 - ``params`` is a list of ``(W, b)`` pairs, layer 1 first, and ``grads``
   has the same structure with ``(dW, db)``;
 - ``sizes`` lists the layer widths, e.g. ``[400, 25, 10]``.
+
+How a function takes its activation depends on what it computes. The
+building blocks of lessons 01, 02 and 06 (``unit_output``, ``layer_forward``,
+``forward``, ``forward_layers``, ``backward``) take the functions ``g`` (and
+``g_prime``) themselves: any function fits them, the step and the identity
+too. From lesson 04 on, a network's cost and what is built on it
+(``nn_cost``, ``backprop``, ``nn_cost_and_gradients``, ``predict``,
+``optimize.train``, ``optimize.minibatch_sgd``) take ``hidden=``, a name in
+``HIDDEN``: the hidden layers' activation, while the output layer stays the
+sigmoid. The name picks g and g_prime from ``activations.ACTIVATIONS``
+together, so that a cost and its gradient cannot disagree.
+
+The forward pass is written once, in ``forward_layers``; the cost is
+``costs.COSTS[COST]`` plus ``costs.l2_penalty``.
 """
 import numpy as np
 
-from .activations import ACTIVATIONS, sigmoid, sigmoid_in_place
-from .costs import cross_entropy, l2_penalty
+from .activations import HIDDEN  # noqa: F401  (nnlib.network.HIDDEN, as the lessons name it)
+from .activations import hidden_activation, sigmoid, sigmoid_in_place, sigmoid_prime_from_output
+from .costs import COSTS, l2_penalty
 
-HIDDEN = ("sigmoid", "tanh", "relu")
-
-
-def hidden_activation(hidden):
-    """The pair (g, g_prime) of a hidden-layer activation named in ``HIDDEN``.
-
-    Introduced in lesson 04_cost (``nn_cost(..., hidden=...)``).
-    """
-    if hidden not in HIDDEN:
-        raise ValueError(f"hidden must be one of {', '.join(map(repr, HIDDEN))}, not {hidden!r}")
-    return ACTIVATIONS[hidden]
+# The cost of a network with sigmoid outputs. With it, the output layer's
+# error term is delta_L = (A_L - Y) / m (``backward``).
+COST = "cross_entropy"
 
 
 # --- Lesson 01: a single unit ---------------------------------------------
@@ -99,6 +106,9 @@ def _weighted_input(A_prev, W, b, layer=None):
 def forward_layers(X, params, g=sigmoid, g_out=None):
     """Forward propagation keeping every layer's Z and A (what backprop needs).
 
+    The network's one forward pass: ``forward``, ``nn_cost`` and
+    ``nn_cost_and_gradients`` use it.
+
     Parameters
     ----------
     X : array of shape (m, n_0).
@@ -129,11 +139,7 @@ def forward(X, params, g=sigmoid, g_out=None):
     differs (lesson 04's ``hidden=``: g_out = sigmoid).
     Introduced in lesson 02_hidden_layers.
     """
-    A = np.asarray(X, dtype=float)
-    for l, (W, b) in enumerate(params, start=1):
-        g_l = (g_out or g) if l == len(params) else g
-        A = layer_forward(A, W, b, g_l, layer=l)
-    return A
+    return forward_layers(X, params, g, g_out)[1][-1]
 
 
 def count_parameters(sizes):
@@ -189,7 +195,7 @@ def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
 
     J = cross_entropy(H, Y) + (lambda_ / (2 m)) sum_l ||W_l||^2, where H is
     the output of ``forward`` with the activation ``hidden`` in the hidden
-    layers and the sigmoid in the output layer.
+    layers and the sigmoid in the output layer; the cost is ``COSTS[COST]``.
 
     Parameters
     ----------
@@ -197,7 +203,8 @@ def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
     X : array of shape (m, n_0).
     Y : array of shape (m, n_L), one-hot targets.
     lambda_ : float.
-    hidden : "sigmoid", "tanh" or "relu", the hidden layers' activation.
+    hidden : a name in ``HIDDEN`` ("sigmoid", "tanh" or "relu"), the hidden
+        layers' activation.
 
     Returns
     -------
@@ -206,8 +213,8 @@ def nn_cost(params, X, Y, lambda_, hidden="sigmoid"):
     Introduced in lesson 04_cost.
     """
     g, _ = hidden_activation(hidden)
-    H = forward(X, params, g, g_out=sigmoid)
-    return cross_entropy(H, Y) + l2_penalty(params, lambda_, len(X))
+    cost, _ = COSTS[COST]
+    return cost(forward(X, params, g, g_out=sigmoid), Y) + l2_penalty(params, lambda_, len(X))
 
 
 # --- Lesson 06: backpropagation -------------------------------------------
@@ -226,10 +233,11 @@ def backward(params, As, Y, lambda_, Zs=None, g_prime=None):
     """Backward pass of a network with sigmoid outputs, cross-entropy cost and L2.
 
     The error term of the output layer is delta_L = (A_L - Y) / m; going
-    backwards, delta_{l-1} = (delta_l @ W_l) * g'(Z_{l-1}), where for
-    sigmoid hidden layers g'(Z) = A (1 - A) reuses the forward pass's
-    activations, and dW_l = delta_l.T @ A_{l-1} + (lambda_ / m) W_l,
-    db_l = sum_i delta_l[i].
+    backwards, delta_{l-1} = (delta_l @ W_l) * g'(Z_{l-1}), and
+    dW_l = delta_l.T @ A_{l-1} + (lambda_ / m) W_l, db_l = sum_i delta_l[i].
+    The slope g'(Z_{l-1}) is ``g_prime(Zs[l-2])``; without g_prime the
+    hidden layers are sigmoid, and it is read off the forward pass's
+    activations, ``sigmoid_prime_from_output(As[l-1])``.
 
     Parameters
     ----------
@@ -259,8 +267,7 @@ def backward(params, As, Y, lambda_, Zs=None, g_prime=None):
         if l > 1:
             delta = delta @ W
             if g_prime is None:
-                A = As[l - 1]
-                delta *= A * (1.0 - A)   # sigmoid_prime(Zs[l - 2]), from the activations
+                delta *= sigmoid_prime_from_output(As[l - 1])
             else:
                 delta *= g_prime(Zs[l - 2])
     return grads[::-1]
@@ -273,35 +280,29 @@ def backprop(params, X, Y, lambda_, hidden="sigmoid"):
     layers' activation); returns a list of (dW, db) pairs shaped like params.
     Introduced in lesson 06_backprop.
     """
-    g, g_prime = hidden_activation(hidden)
-    Zs, As = forward_layers(X, params, g, g_out=sigmoid)
-    return backward(params, As, np.asarray(Y, dtype=float), lambda_,
-                    Zs, None if hidden == "sigmoid" else g_prime)
+    return nn_cost_and_gradients(params, X, Y, lambda_, hidden)[1]
 
 
 def nn_cost_and_gradients(params, X, Y, lambda_, hidden="sigmoid"):
     """``nn_cost`` and ``backprop`` from a single forward pass: (J, grads).
 
     Training calls this about a hundred times, so for sigmoid hidden layers
-    the forward pass keeps only what ``backward`` needs: each layer is one
-    matrix product into a new array, to which the bias and the sigmoid are
-    applied in place (the Zs of ``forward_layers`` are not kept: the
-    sigmoid's derivative needs only A). Same values as ``nn_cost`` and
-    ``backprop``.
+    the forward pass applies the sigmoid in place, each layer's A replacing
+    its Z (``sigmoid_in_place``): ``backward`` then reads the slope off the
+    activations. Same values as ``nn_cost`` and ``backprop``.
 
     Introduced in lesson 07_digits.
     """
     Y = np.asarray(Y, dtype=float)
-    if hidden != "sigmoid":
+    cost, _ = COSTS[COST]
+    if hidden == "sigmoid":
+        _, As = forward_layers(X, params, sigmoid_in_place)
+        grads = backward(params, As, Y, lambda_)
+    else:
         g, g_prime = hidden_activation(hidden)
         Zs, As = forward_layers(X, params, g, g_out=sigmoid)
-        J = cross_entropy(As[-1], Y) + l2_penalty(params, lambda_, len(Y))
-        return J, backward(params, As, Y, lambda_, Zs, g_prime)
-    As = [np.asarray(X, dtype=float)]
-    for l, (W, b) in enumerate(params, start=1):
-        As.append(sigmoid_in_place(_weighted_input(As[-1], W, b, layer=l)))
-    J = cross_entropy(As[-1], Y) + l2_penalty(params, lambda_, len(Y))
-    return J, backward(params, As, Y, lambda_)
+        grads = backward(params, As, Y, lambda_, Zs, g_prime)
+    return cost(As[-1], Y) + l2_penalty(params, lambda_, len(Y)), grads
 
 
 # --- Lesson 07: training a real network -----------------------------------

@@ -3,12 +3,29 @@
 ``gradient_descent`` and ``minibatch_sgd`` are algorithms the course
 teaches and are written out here; the faster optimizers used to train the
 digit network come from ``scipy.optimize`` through ``minimize``, which
-records the cost at every iteration. ``gradient_descent`` and ``minimize``
-share one convention: parameters are a flat vector, and the history starts
-with the starting point. ``minibatch_sgd`` works on ``params`` (its
-gradients come from ``backprop``) and records the cost after every epoch.
+records the cost at every iteration.
+
+One call shape, in one order: what is minimized, where it starts, then the
+step's settings; each returns where it ended and the history of the run.
+
+- ``gradient_descent(grad, w0, alpha, n_steps)`` and
+  ``minimize(fun, theta0, method, maxiter)`` work on a flat vector: what is
+  minimized is a function (``grad`` alone: lesson 05 draws its steps;
+  ``fun`` returns (J, gradient), as scipy wants it); both histories start
+  at the starting point.
+- ``fit_linear(x, y, alpha, n_steps)``, ``train(X, y, sizes, lambda_,
+  maxiter, rng)`` and ``minibatch_sgd(params, X, Y, lambda_, alpha, epochs,
+  batch_size, ...)`` minimize a model's cost on data, which comes first:
+  ``fit_linear`` and ``train`` start from their own starting point (zeros,
+  ``random_init``) and take labels ``y``; ``minibatch_sgd`` continues from
+  ``params`` and takes one-hot ``Y``, as ``backprop`` does. ``train``
+  returns only ``params`` (its ``costs=`` list collects the history).
+
+These are the graded signatures of lessons 05 and 07 (COURSE.md), kept as
+they are; the networks' ``hidden=`` is the same keyword as in ``nn_cost``.
 """
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .costs import mse
 from .data import one_hot
@@ -101,7 +118,6 @@ def minimize(fun, theta0, method="L-BFGS-B", maxiter=100, progress=False):
     Introduced in lesson 07_digits.
     """
     import scipy.optimize
-    from threadpoolctl import threadpool_limits
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -165,7 +181,8 @@ def train(X, y, sizes, lambda_=1.0, maxiter=100, rng=None, method="L-BFGS-B",
     return unpack(theta.copy(), sizes)
 
 
-def minibatch_sgd(params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0, rng=None):
+def minibatch_sgd(params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0, rng=None,
+                  hidden="sigmoid"):
     """Mini-batch gradient descent with momentum on the cost of ``nn_cost``.
 
     Each epoch shuffles the m examples once, ``order = rng.permutation(m)``,
@@ -194,6 +211,7 @@ def minibatch_sgd(params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0
     batch_size : int, examples per batch.
     momentum : float in [0, 1), 0 for plain mini-batch gradient descent.
     rng : None, int seed or Generator, for the shuffles.
+    hidden : a name in ``network.HIDDEN``, the hidden layers' activation.
 
     Returns
     -------
@@ -217,9 +235,9 @@ def minibatch_sgd(params, X, Y, lambda_, alpha, epochs, batch_size, momentum=0.0
         order = rng.permutation(m)
         for start in range(0, m, batch_size):
             batch = order[start:start + batch_size]
-            grads = backprop(params, X[batch], Y[batch], lambda_ * len(batch) / m)
+            grads = backprop(params, X[batch], Y[batch], lambda_ * len(batch) / m, hidden)
             velocity = [(momentum * vW - alpha * dW, momentum * vb - alpha * db)
                         for (vW, vb), (dW, db) in zip(velocity, grads)]
             params = [(W + vW, b + vb) for (W, b), (vW, vb) in zip(params, velocity)]
-        costs.append(nn_cost(params, X, Y, lambda_))
+        costs.append(nn_cost(params, X, Y, lambda_, hidden))
     return params, np.array(costs)

@@ -477,6 +477,7 @@ NNLIB_BACKPROP = '''
     Zs, As = nnlib.network.forward_layers(X, params)
     Y = np.asarray(Y, dtype=float)
     g_prime = None
+    sigmoid_prime_from_output = nnlib.sigmoid_prime_from_output
 ''' + body_of(network.backward)
 NNLIB_PRF = '''
     def _safe_divide(a, b):

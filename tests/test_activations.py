@@ -67,3 +67,23 @@ def test_softmax_jacobian_against_central_differences():
         e[j] = 1.0
         numeric = numerical_derivative(lambda t: softmax(z + t * e), 0.0)
         assert relative_difference(jacobian[:, j], numeric) < THRESHOLD
+
+
+def test_hidden_activations_come_from_the_registry():
+    from nnlib.activations import HIDDEN, NOT_HIDDEN, hidden_activation
+    from nnlib import network
+
+    assert HIDDEN == ("sigmoid", "tanh", "relu") and network.HIDDEN is HIDDEN
+    assert set(HIDDEN) | set(NOT_HIDDEN) == set(ACTIVATIONS)
+    for name in HIDDEN:
+        assert hidden_activation(name) == ACTIVATIONS[name]
+    with pytest.raises(ValueError, match="hidden='step' cannot be a hidden layer's activation: its derivative is 0"):
+        hidden_activation("step")
+
+
+def test_sigmoid_prime_from_output_is_sigmoid_prime_read_off_A():
+    from nnlib.activations import sigmoid_prime, sigmoid_prime_from_output
+
+    z = np.linspace(-6, 6, 13)
+    np.testing.assert_allclose(sigmoid_prime_from_output(sigmoid(z)), sigmoid_prime(z))
+    assert sigmoid_prime_from_output(0.5) == 0.25   # the sigmoid's largest slope, at z = 0

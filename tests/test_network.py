@@ -7,7 +7,7 @@ from functools import partial
 from nnlib.activations import identity, relu, sigmoid, step, tanh
 from nnlib.costs import cross_entropy
 from nnlib.gradcheck import THRESHOLD, check_gradients, numerical_gradient, relative_difference
-from nnlib.network import (backprop, backward, collapse_linear, count_parameters, forward,
+from nnlib.network import (HIDDEN, backprop, backward, collapse_linear, count_parameters, forward,
                            forward_layers, layer_forward, nn_cost, nn_cost_and_gradients,
                            pack, predict, random_init, unpack, xor_params)
 
@@ -213,3 +213,26 @@ def test_sigmoid_in_place_gives_the_sigmoid_in_the_same_array_without_warnings()
         out = sigmoid_in_place(z)
     assert out is z
     np.testing.assert_array_equal(z, expected)            # the same operations, bit for bit
+
+
+def test_nn_cost_and_its_gradients_take_the_cost_from_COSTS(monkeypatch):
+    """nn_cost looks its cost up in costs.COSTS, as scikit-learn's MLP uses LOSS_FUNCTIONS."""
+    from nnlib import costs, network
+
+    params, X, Y = random_problem([3, 4, 2], 5, 13)
+    assert network.COST in costs.COSTS
+    J = nn_cost(params, X, Y, 0.0)
+    monkeypatch.setitem(costs.COSTS, network.COST, (lambda H, Y: 7.0, None))
+    assert nn_cost(params, X, Y, 0.0) == 7.0 != J
+    assert nn_cost_and_gradients(params, X, Y, 0.0)[0] == 7.0
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_forward_is_the_last_layer_of_forward_layers_for_every_hidden_activation(hidden):
+    from nnlib.activations import hidden_activation
+
+    params, X, _ = random_problem([3, 4, 5, 2], 6, 17)
+    g, _ = hidden_activation(hidden)
+    Zs, As = forward_layers(X, params, g, g_out=sigmoid)
+    np.testing.assert_array_equal(forward(X, params, g, g_out=sigmoid), As[-1])
+    np.testing.assert_array_equal(As[1], g(Zs[0]))

@@ -80,18 +80,19 @@ def _tiny_problem(seed=0, m=23):
     return params, X, Y
 
 
-def test_minibatch_sgd_with_one_batch_and_no_momentum_is_gradient_descent():
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
+def test_minibatch_sgd_with_one_batch_and_no_momentum_is_gradient_descent(hidden):
     from nnlib import backprop, minibatch_sgd, nn_cost
     params, X, Y = _tiny_problem()
-    new, costs = minibatch_sgd(params, X, Y, 0.7, 0.5, 3, len(X), rng=1)
+    new, costs = minibatch_sgd(params, X, Y, 0.7, 0.5, 3, len(X), rng=1, hidden=hidden)
     by_hand = params
     for _ in range(3):
-        grads = backprop(by_hand, X, Y, 0.7)
+        grads = backprop(by_hand, X, Y, 0.7, hidden=hidden)
         by_hand = [(W - 0.5 * dW, b - 0.5 * db) for (W, b), (dW, db) in zip(by_hand, grads)]
     for (W, b), (W2, b2) in zip(new, by_hand):
         np.testing.assert_allclose(W, W2, rtol=1e-12)
         np.testing.assert_allclose(b, b2, rtol=1e-12)
-    assert costs.shape == (3,) and costs[-1] == pytest.approx(nn_cost(new, X, Y, 0.7))
+    assert costs.shape == (3,) and costs[-1] == pytest.approx(nn_cost(new, X, Y, 0.7, hidden=hidden))
 
 
 def test_minibatch_sgd_momentum_and_batches_by_hand():
