@@ -10,7 +10,10 @@ One module per concept, in the order the lessons meet them:
 - ``metrics``: accuracy, confusion matrix, precision, recall, F1
 - ``data``: the real 20x20 digits, XOR, house prices, one-hot, splits
 - ``plot`` and ``widgets``: pictures and sliders (import them explicitly;
-  they need matplotlib and ipywidgets)
+  they need matplotlib and ipywidgets); ``widgets`` gathers the explorers
+  of ``explore_descent``, ``explore_descent_2d`` and ``explore_training``
+- ``checks`` and ``training_checks``: what the lessons' test cells check;
+  ``fallback``: a demonstration's "yours, or nnlib's"
 
 ``import nnlib`` needs only NumPy and threadpoolctl (both in pyproject.toml).
 

@@ -1,11 +1,12 @@
-"""nnlib.checks: the messages students see when a graded test fails."""
+"""nnlib.checks, training_checks and fallback: the messages students see when a graded test
+fails, or when nnlib's version stands in for theirs."""
 import re
 
 import numpy as np
 import pytest
 
 import nnlib
-from nnlib import checks
+from nnlib import checks, fallback, training_checks
 from nnlib.checks import CheckFailed, ForbiddenCall, NotWritten
 
 x, w = np.array([1.0, 0.4, 2.0]), np.array([-1.0, 0.2, 1.0])
@@ -139,7 +140,7 @@ def test_choose_cost_and_backprop_names_the_faulty_layer_and_falls_back(capsys):
     def unwritten(params, X, Y, lambda_):
         raise NotImplementedError()
 
-    assert checks.choose_cost_and_backprop(cost, right) == (cost, right)
+    assert fallback.choose_cost_and_backprop(cost, right) == (cost, right)
     assert "uses YOUR nn_cost and backprop" in capsys.readouterr().out
     reference = (nnlib.nn_cost, nnlib.backprop)
     for mine, use_mine, expected in [((cost, wrong_layer_2), True, r"layer 2's dW differs"),
@@ -147,10 +148,10 @@ def test_choose_cost_and_backprop_names_the_faulty_layer_and_falls_back(capsys):
                                      ((cost, right), False, "USE_MY_FUNCTIONS is False"),
                                      ((lambda p, X, Y, l: nnlib.nn_cost(p, X, Y, 0.0), right), True,
                                       "nn_cost gives J = ")]:
-        assert checks.choose_cost_and_backprop(*mine, use_mine=use_mine) == reference
+        assert fallback.choose_cost_and_backprop(*mine, use_mine=use_mine) == reference
         out = capsys.readouterr().out
         assert "USES NNLIB'S REFERENCE" in out and re.search(expected, out), out
-    assert checks.choose_cost_and_backprop(*reference) == reference
+    assert fallback.choose_cost_and_backprop(*reference) == reference
     assert "already nnlib's reference" in capsys.readouterr().out
 
 
@@ -179,10 +180,10 @@ def test_mine_or_reference_falls_back_once_with_a_notice(capsys):
     def minibatch_sgd(*args):
         raise NotImplementedError()
 
-    chosen = checks.mine_or_reference(minibatch_sgd, lambda *args: "reference")
+    chosen = fallback.mine_or_reference(minibatch_sgd, lambda *args: "reference")
     assert chosen(1) == "reference" and chosen(2) == "reference"
     assert capsys.readouterr().out.count("minibatch_sgd is not written yet") == 1
-    assert checks.mine_or_reference(lambda: "mine", None)() == "mine"
+    assert fallback.mine_or_reference(lambda: "mine", None)() == "mine"
 
 
 SGD = '''
@@ -213,11 +214,21 @@ def test_check_minibatch_sgd_passes_the_recipe_and_names_mistakes(old, new, mess
     rng = np.random.default_rng(0)
     params = [(rng.normal(size=(3, 4)), rng.normal(size=3)), (rng.normal(size=(2, 3)), rng.normal(size=2))]
     X, Y = rng.normal(size=(11, 4)), np.eye(2)[rng.integers(0, 2, 11)]
-    check = lambda: checks.check_minibatch_sgd(namespace["minibatch_sgd"], params, X, Y, 1.0, 0.3, 3, 4,
-                                               momentum=0.5, rng=1, namespace=namespace)
+    sgd = namespace["minibatch_sgd"]
+    check = lambda: training_checks.check_minibatch_sgd(sgd, params, X, Y, 1.0, 0.3, 3, 4, momentum=0.5,
+                                                        rng=1, namespace=namespace)
     if message is None:
         check()
-        checks.check_minibatch_sgd_rng(namespace["minibatch_sgd"], params, X, Y, namespace=namespace)
+        training_checks.check_minibatch_sgd_rng(sgd, params, X, Y, namespace=namespace)
     else:
         with pytest.raises(CheckFailed, match=message):
             check()
+
+
+def test_check_trained_network_names_the_accuracy_below_its_bound(capsys):
+    X, y = nnlib.load_digits()
+    untrained = nnlib.random_init([400, 25, 10], rng=0)
+    with pytest.raises(CheckFailed, match=r"^random_init\(\.\.\.\): the training accuracy is 0\.\d{4}, below 0\.95"):
+        training_checks.check_trained_network(untrained, X[:200], y[:200], X[200:400], y[200:400],
+                                              "random_init(...)")
+    assert "(must be at least 0.95)" in capsys.readouterr().out
