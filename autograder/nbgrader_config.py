@@ -17,7 +17,8 @@ c.CourseDirectory.course_id = course.COURSE_ID
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Every cell of a lesson runs in well under a minute; training the digit
-# network in lesson 07 takes a few seconds on two cores.
+# A cell's time limit under nbgrader's own commands (`nbgrader autograde`,
+# as bench/grade_class.py runs it for comparison). The course's grader gives
+# each cell `grade --cell-timeout` (60 s) instead (execute.py).
 c.Execute.timeout = 120
 c.Validator.validate_all = False
