@@ -8,9 +8,9 @@ functions named like the lesson's exercises (and the few that do an
 exercise's work under another name) have lost their code: each keeps its
 signature and docstring and runs the student's own function of that name
 (yours.py), so that the demonstrations draw the student's figures. Where
-the notebook has no such function, or the student's calls nnlib's again,
-it raises "not available while grading" (closing pyplot's open figures
-first: the demonstration it stops draws none). Every other function is
+it cannot (yours.py says when: no such function yet, a call that does not
+fit it, ...), it raises "not available while grading" (closing pyplot's
+open figures first: the demonstration it stops draws none). Every other function is
 unchanged, so a student may still use nnlib's functions of other lessons;
 the plots (plot.py) are never blocked. Grades never depend on the
 demonstrations (the judge, judge.py, grades only the test cells).

@@ -22,8 +22,6 @@ MAX_ERROR_CHARS = 2000       # of an error's message and of each traceback line
 MAX_TRACEBACK_LINES = 50     # the last ones, where the error was raised
 IMAGES = {"image/png", "image/jpeg"}   # the pictures the feedback shows (feedback.SAFE_DATA)
 UNDRAWN = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")   # matplotlib's text of a figure
-
-
 UNDRAWN_NOTE = ("\n[{figures} of this cell not drawn while grading: the feedback draws the {first} of your "
                 "notebook that nnlib's versions of the exercises make with your own functions]\n")
 

@@ -15,12 +15,10 @@ import sys
 
 import nbformat
 import pytest
-
 from nbclient import NotebookClient
 
 from autograder import course, sample_class
-from autograder.blocked import BLOCKED
-from autograder.blocked import nnlib_copy
+from autograder.blocked import BLOCKED, nnlib_copy
 from autograder.outputs import LimitOutputSize, undrawn_figure
 from autograder.sandbox import NNLIB_DIR, SandboxedKernelManager
 from autograder.yours import PAST_FIGURES
